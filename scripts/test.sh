@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Debian machine: installs what is missing, then runs
+# the Rust, C and C# suites against real servers on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the suites need; installed only when missing.
+need_pkgs=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
+for p in valgrind; do need "$p"; done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "== installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+echo "== cargo test (workspace)"
+cargo test --workspace --locked
