@@ -1,0 +1,227 @@
+//! The "console": apps and their settings, read from a TOML file (`[[app]]` tables) or the embedded
+//! development default.
+
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// Whole server configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Transport settings shared by every app (`[server]` table, optional).
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// One or more apps (`[[app]]` tables).
+    #[serde(rename = "app")]
+    pub apps: Vec<AppConfig>,
+}
+
+/// Transport limits (`[server]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Largest accepted WebSocket frame/message; bigger ones close the connection with 1009.
+    pub max_frame_bytes: usize,
+    /// Frames queued for one session before it counts as a slow consumer (closed with 4003).
+    pub outbound_queue: usize,
+    /// Seconds a new connection has to send its login frame.
+    pub login_timeout_s: u64,
+    /// Most WebSocket sessions at once; further upgrades get HTTP 503.
+    pub max_connections: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            max_frame_bytes: 64 * 1024,
+            outbound_queue: 64,
+            login_timeout_s: 10,
+            max_connections: 200_000,
+        }
+    }
+}
+
+/// The app's plan: only `ultimate` may query or subscribe to other users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Basic,
+    Ultimate,
+}
+
+/// What a second login of the same account does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginPolicy {
+    /// Every session stays.
+    Multi,
+    /// A second login on the same platform kicks the first (6208).
+    OnePerPlatform,
+}
+
+/// One app, as configured in Tencent's console.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub sdk_app_id: u64,
+    pub secret_key: String,
+    /// The admin identifier for the REST API.
+    pub admin: String,
+    pub plan: Plan,
+    pub user_status_enabled: bool,
+    pub friend_status_notify: bool,
+    #[serde(default = "default_heartbeat_timeout_s")]
+    pub heartbeat_timeout_s: u64,
+    #[serde(default = "default_login_policy")]
+    pub login_policy: LoginPolicy,
+    /// Accounts imported at start.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// Overrides of the user-status limits.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+fn default_heartbeat_timeout_s() -> u64 {
+    400
+}
+fn default_login_policy() -> LoginPolicy {
+    LoginPolicy::Multi
+}
+
+/// The user-status limits of an app (`[app.limits]`); every field optional, Tencent's values by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub custom_status_max_bytes: usize,
+    pub get_max_ids: usize,
+    pub subscribe_max_ids: usize,
+    pub subscription_max: usize,
+    /// Calls allowed per window, for each of get (others), subscribe and unsubscribe, per account.
+    pub rate_calls: usize,
+    pub rate_window_s: u64,
+    /// Subscription lists are dropped this long after their owner went OFFLINE or UNLOGINED.
+    pub subscription_retention_s: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            custom_status_max_bytes: imsdk_protocol::MAX_CUSTOM_STATUS_BYTES,
+            get_max_ids: 500,
+            subscribe_max_ids: 100,
+            subscription_max: 200,
+            rate_calls: 20,
+            rate_window_s: 5,
+            subscription_retention_s: 7 * 86400,
+        }
+    }
+}
+
+impl Limits {
+    pub fn rate_window(&self) -> Duration {
+        Duration::from_secs(self.rate_window_s)
+    }
+}
+
+/// A config that could not be used.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The embedded app for local development (its secret key is public: never use it in production).
+    pub fn dev_default() -> Config {
+        Config {
+            server: ServerSettings::default(),
+            apps: vec![AppConfig {
+                sdk_app_id: 1_400_000_001,
+                secret_key: "imsdk-dev-secret-key".into(),
+                admin: "administrator".into(),
+                plan: Plan::Ultimate,
+                user_status_enabled: true,
+                friend_status_notify: true,
+                heartbeat_timeout_s: 400,
+                login_policy: LoginPolicy::Multi,
+                accounts: Vec::new(),
+                limits: Limits::default(),
+            }],
+        }
+    }
+
+    /// Parses and checks a TOML config.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError(format!("bad config: {e}")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and checks a TOML config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
+        Config::from_toml(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Checks the values serde cannot: ids, non-zero limits, unique apps.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.apps.is_empty() {
+            return Err(ConfigError("no [[app]] table".into()));
+        }
+        if self.server.max_frame_bytes < 1024
+            || self.server.outbound_queue == 0
+            || self.server.login_timeout_s == 0
+        {
+            return Err(ConfigError(
+                "[server]: max_frame_bytes >= 1024, outbound_queue and login_timeout_s > 0".into(),
+            ));
+        }
+        for (i, app) in self.apps.iter().enumerate() {
+            let err = |what: &str| ConfigError(format!("app {}: {what}", app.sdk_app_id));
+            if self.apps[..i]
+                .iter()
+                .any(|a| a.sdk_app_id == app.sdk_app_id)
+            {
+                return Err(err("sdk_app_id appears twice"));
+            }
+            if app.secret_key.is_empty() {
+                return Err(err("secret_key is empty"));
+            }
+            if !crate::store::valid_user_id(&app.admin) {
+                return Err(err("admin is not a valid identifier"));
+            }
+            if let Some(bad) = app
+                .accounts
+                .iter()
+                .find(|a| !crate::store::valid_user_id(a))
+            {
+                return Err(err(&format!("account {bad:?} is not a valid identifier")));
+            }
+            if app.heartbeat_timeout_s == 0 {
+                return Err(err("heartbeat_timeout_s must be > 0"));
+            }
+            let l = &app.limits;
+            if [
+                l.get_max_ids,
+                l.subscribe_max_ids,
+                l.subscription_max,
+                l.rate_calls,
+            ]
+            .contains(&0)
+                || l.rate_window_s == 0
+            {
+                return Err(err("limits must be > 0"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! `imsdk-server`: the user-status backend of the ImSDK native library.
+//!
+//! JSON frames over WebSocket at `/ws` (see `docs/PROTOCOL.md`) and Tencent's admin REST API on the
+//! same port. Start it in-process with [`ServerHandle::start`] or run the `imsdk-server` binary.
+
+pub mod config;
+mod conn;
+pub mod rest;
+mod session;
+pub mod store;
+mod transport;
+
+use config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How the server is asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Run,
+    /// Close frames 1001 to every session, then stop.
+    Graceful,
+    /// Drop every connection without a close frame.
+    Kill,
+}
+
+/// A running server on its own tokio runtime thread. Dropping it shuts it down gracefully.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: watch::Sender<Stop>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Binds `listen` now (port 0 picks a free port), then serves on a background thread.
+    pub fn start(config: Config, listen: SocketAddr) -> std::io::Result<ServerHandle> {
+        config
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener = std::net::TcpListener::bind(listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("imsdk-server")
+            .build()?;
+        let (stop_tx, stop_rx) = watch::channel(Stop::Run);
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let thread = std::thread::Builder::new()
+            .name("imsdk-server-main".into())
+            .spawn(move || {
+                let killed = runtime.block_on(serve(config, listener, stop_rx));
+                // Dropping the runtime drops every task, and with them every socket and the listener.
+                if killed {
+                    runtime.shutdown_timeout(Duration::from_secs(1));
+                } else {
+                    runtime.shutdown_timeout(Duration::from_secs(5));
+                }
+            })?;
+        Ok(ServerHandle {
+            addr,
+            stop: stop_tx,
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Graceful stop: every session gets close 1001; returns when the server is down.
+    pub fn shutdown(mut self) {
+        self.stop_with(Stop::Graceful);
+    }
+
+    /// Abrupt stop, as SIGKILL would look to clients: connections dropped without close frames.
+    /// Returns when the port is free again.
+    pub fn kill(mut self) {
+        self.stop_with(Stop::Kill);
+    }
+
+    fn stop_with(&mut self, how: Stop) {
+        let _ = self.stop.send(how);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop_with(Stop::Graceful);
+    }
+}
+
+/// Serves until stopped; returns true if killed.
+async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    mut stop: watch::Receiver<Stop>,
+) -> bool {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shared = Arc::new(transport::Shared::new(&config, shutdown_rx));
+    let app = transport::router(Arc::clone(&shared));
+    let mut stop_http = stop.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_http.wait_for(|s| *s != Stop::Run).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    let how = match stop.wait_for(|s| *s != Stop::Run).await {
+        Ok(s) => *s,
+        Err(_) => Stop::Graceful,
+    };
+    if how == Stop::Kill {
+        return true;
+    }
+    let _ = shutdown_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(5), shared.sessions_done()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    false
+}

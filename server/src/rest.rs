@@ -1,0 +1,275 @@
+//! The admin REST API in Tencent's server-API form: `POST /v4/<service>/<command>?sdkappid=..&
+//! identifier=<admin>&usersig=..&random=..&contenttype=json`, JSON in and out, every answer with
+//! `ActionStatus`, `ErrorCode` and `ErrorInfo` (HTTP 200, as Tencent).
+
+use crate::store::App;
+use crate::transport::Shared;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use imsdk_protocol::{code, UserStatusType};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// REST error codes (Tencent's server-API codes).
+pub mod rest_code {
+    /// The request body is not the expected JSON.
+    pub const JSON_PARSE: i32 = 60003;
+    /// `sdkappid` missing or unknown.
+    pub const SDKAPPID_INVALID: i32 = 60006;
+    /// `identifier` is not the app's admin.
+    pub const ADMIN_REQUIRED: i32 = 60011;
+    /// No such command.
+    pub const UNKNOWN_COMMAND: i32 = 60020;
+}
+
+type Outcome = Result<Map<String, Value>, (i32, String)>;
+
+pub async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path((service, command)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let outcome = authenticate(&shared, query.as_deref().unwrap_or("")).and_then(|app| {
+        match (service.as_str(), command.as_str()) {
+            ("im_open_login_svc", "account_import") => account_import(app, &body),
+            ("im_open_login_svc", "multiaccount_import") => multiaccount_import(app, &body),
+            ("sns", "friend_add") => friend_change(app, &body, true),
+            ("sns", "friend_delete") => friend_change(app, &body, false),
+            ("openim", "query_online_status") => query_online_status(app, &body),
+            _ => Err((
+                rest_code::UNKNOWN_COMMAND,
+                format!("unknown command {service}/{command}"),
+            )),
+        }
+    });
+    answer(outcome)
+}
+
+pub async fn not_found() -> Response {
+    let mut resp = answer(Err((rest_code::UNKNOWN_COMMAND, "no such endpoint".into())));
+    *resp.status_mut() = StatusCode::NOT_FOUND;
+    resp
+}
+
+fn answer(outcome: Outcome) -> Response {
+    let mut body = Map::new();
+    let (status, err, info, extra) = match outcome {
+        Ok(extra) => ("OK", 0, String::new(), extra),
+        Err((err, info)) => ("FAIL", err, info, Map::new()),
+    };
+    body.insert("ActionStatus".into(), json!(status));
+    body.insert("ErrorCode".into(), json!(err));
+    body.insert("ErrorInfo".into(), json!(info));
+    body.extend(extra);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Value::Object(body).to_string(),
+    )
+        .into_response()
+}
+
+/// Checks `sdkappid`, that `identifier` is the admin and the admin's `usersig`.
+fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a App, (i32, String)> {
+    let param = |name: &str| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let app = param("sdkappid")
+        .and_then(|s| s.parse::<u64>().ok())
+        .and_then(|id| shared.store.app(id))
+        .ok_or((
+            rest_code::SDKAPPID_INVALID,
+            "sdkappid missing or unknown".to_owned(),
+        ))?;
+    let identifier = param("identifier").unwrap_or_default();
+    if identifier != app.cfg.admin {
+        return Err((
+            rest_code::ADMIN_REQUIRED,
+            "identifier must be the app admin".into(),
+        ));
+    }
+    let user_sig = param("usersig").unwrap_or_default();
+    imsdk_usersig::verify(
+        &user_sig,
+        app.cfg.sdk_app_id,
+        &app.cfg.secret_key,
+        &identifier,
+        crate::store::unix_now(),
+    )
+    .map_err(|e| (e.code(), e.to_string()))?;
+    Ok(app)
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, (i32, String)> {
+    serde_json::from_slice(body)
+        .map_err(|e| (rest_code::JSON_PARSE, format!("bad request body: {e}")))
+}
+
+fn fail_info(err: i32) -> String {
+    crate::session::describe(err).to_owned()
+}
+
+#[derive(Deserialize)]
+struct AccountImport {
+    #[serde(rename = "UserID")]
+    user_id: String,
+}
+
+fn account_import(app: &App, body: &[u8]) -> Outcome {
+    let req: AccountImport = parse(body)?;
+    app.import(&req.user_id).map_err(|e| (e, fail_info(e)))?;
+    Ok(Map::new())
+}
+
+#[derive(Deserialize)]
+struct MultiAccountImport {
+    #[serde(rename = "Accounts")]
+    accounts: Vec<String>,
+}
+
+fn multiaccount_import(app: &App, body: &[u8]) -> Outcome {
+    let req: MultiAccountImport = parse(body)?;
+    if req.accounts.len() > 100 {
+        return Err((
+            code::INVALID_PARAMETERS,
+            "at most 100 accounts per call".into(),
+        ));
+    }
+    let failed: Vec<&String> = req
+        .accounts
+        .iter()
+        .filter(|id| app.import(id).is_err())
+        .collect();
+    Ok(Map::from_iter([("FailAccounts".to_owned(), json!(failed))]))
+}
+
+#[derive(Deserialize)]
+struct FriendItem {
+    #[serde(rename = "To_Account")]
+    to_account: String,
+}
+
+#[derive(Deserialize)]
+struct FriendChange {
+    #[serde(rename = "From_Account")]
+    from_account: String,
+    /// friend_add: `[{"To_Account": ..}]`.
+    #[serde(rename = "AddFriendItem", default)]
+    add_items: Vec<FriendItem>,
+    /// friend_delete: `["id", ..]`.
+    #[serde(rename = "To_Account", default)]
+    delete_ids: Vec<String>,
+    #[serde(rename = "AddType", default)]
+    add_type: Option<String>,
+    #[serde(rename = "DeleteType", default)]
+    delete_type: Option<String>,
+}
+
+/// friend_add (`AddType` `Add_Type_Both`, the default, or `Add_Type_Single`) and friend_delete
+/// (`DeleteType` `Delete_Type_Both`, the default, or `Delete_Type_Single`).
+fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
+    let req: FriendChange = parse(body)?;
+    if app.account(&req.from_account).is_none() {
+        return Err((code::ACCOUNT_NOT_FOUND, fail_info(code::ACCOUNT_NOT_FOUND)));
+    }
+    let (kind, both_name, single_name, targets): (&Option<String>, _, _, Vec<&String>) = if add {
+        (
+            &req.add_type,
+            "Add_Type_Both",
+            "Add_Type_Single",
+            req.add_items.iter().map(|i| &i.to_account).collect(),
+        )
+    } else {
+        (
+            &req.delete_type,
+            "Delete_Type_Both",
+            "Delete_Type_Single",
+            req.delete_ids.iter().collect(),
+        )
+    };
+    let both = match kind.as_deref() {
+        None => true,
+        Some(k) if k == both_name => true,
+        Some(k) if k == single_name => false,
+        Some(k) => return Err((code::INVALID_PARAMETERS, format!("unknown type {k}"))),
+    };
+    if targets.is_empty() || targets.len() > 100 {
+        return Err((
+            code::INVALID_PARAMETERS,
+            "1 to 100 accounts per call".into(),
+        ));
+    }
+    let results: Vec<Value> = targets
+        .iter()
+        .map(|to| {
+            let result = if add {
+                app.add_friend(&req.from_account, to, both)
+            } else {
+                app.delete_friend(&req.from_account, to, both)
+            };
+            json!({"To_Account": to, "ResultCode": result, "ResultInfo": fail_info(result)})
+        })
+        .collect();
+    Ok(Map::from_iter([(
+        "ResultItem".to_owned(),
+        Value::Array(results),
+    )]))
+}
+
+#[derive(Deserialize)]
+struct QueryOnline {
+    #[serde(rename = "To_Account")]
+    to_account: Vec<String>,
+    #[serde(rename = "IsNeedDetail", default)]
+    need_detail: u8,
+    #[serde(rename = "IsReturnCustomStatus", default)]
+    return_custom_status: u8,
+}
+
+/// `Status` is `Online` or `Offline` (OFFLINE and UNLOGINED both read `Offline`).
+fn query_online_status(app: &App, body: &[u8]) -> Outcome {
+    let req: QueryOnline = parse(body)?;
+    if req.to_account.is_empty() || req.to_account.len() > 500 {
+        return Err((
+            code::INVALID_PARAMETERS,
+            "1 to 500 accounts per call".into(),
+        ));
+    }
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for id in &req.to_account {
+        let Some((status, platforms)) = app.presence(id) else {
+            let err = if crate::store::valid_user_id(id) {
+                code::ACCOUNT_NOT_FOUND
+            } else {
+                code::INVALID_IDENTIFIER
+            };
+            errors.push(json!({"To_Account": id, "ErrorCode": err}));
+            continue;
+        };
+        let online = status.user_status_status_type == UserStatusType::Online;
+        let mut item =
+            json!({"To_Account": id, "Status": if online { "Online" } else { "Offline" }});
+        if req.need_detail == 1 {
+            let detail: Vec<Value> = platforms
+                .iter()
+                .map(|p| json!({"Platform": p, "Status": "Online"}))
+                .collect();
+            item["Detail"] = Value::Array(detail);
+        }
+        if req.return_custom_status == 1 {
+            item["CustomStatus"] = json!(status.user_status_custom_status);
+        }
+        results.push(item);
+    }
+    Ok(Map::from_iter([
+        ("QueryResult".to_owned(), Value::Array(results)),
+        ("ErrorList".to_owned(), Value::Array(errors)),
+    ]))
+}

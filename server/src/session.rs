@@ -1,0 +1,313 @@
+//! One WebSocket connection: the login handshake, then requests, pushes, liveness and the end of
+//! the session. Handlers see typed frames; `conn` deals with bytes and close codes.
+
+use crate::conn::{Conn, Incoming};
+use crate::store::{App, EndReason, Login, SessionCtl, SessionLink};
+use crate::transport::Shared;
+use imsdk_protocol::{
+    close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, Instant};
+
+/// A logged-in session.
+struct Session {
+    app: Arc<App>,
+    user_id: String,
+    sid: u64,
+    ctl: Arc<SessionCtl>,
+    rx: mpsc::Receiver<crate::store::Frame>,
+    /// When the UserSig stops being valid.
+    sig_deadline: Instant,
+}
+
+/// How a logged-in session ended, for the store.
+enum Ending {
+    /// The store already removed the session (kick, replacement).
+    Removed,
+    Lost,
+    /// Server shutdown: state is going away, no notifications.
+    Shutdown,
+}
+
+/// Serves one upgraded connection until it closes.
+pub async fn serve(conn: Conn, shared: Arc<Shared>) {
+    let mut conn = conn;
+    if let Some(session) = login(&mut conn, &shared).await {
+        let user_id = session.user_id.clone();
+        let (app, sid) = (Arc::clone(&session.app), session.sid);
+        match session.run(&mut conn, &shared).await {
+            Ending::Lost => app.end_session(&user_id, sid, false),
+            Ending::Removed | Ending::Shutdown => {}
+        }
+    }
+}
+
+/// Waits for the login frame and admits the session, or answers why not and closes.
+async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
+    let deadline = Instant::now() + Duration::from_secs(shared.settings.login_timeout_s);
+    let mut shutdown = shared.shutdown.clone();
+    let text = loop {
+        tokio::select! {
+            _ = sleep_until(deadline) => {
+                conn.close(close::PROTOCOL_ERROR, "no login frame in time").await;
+                return None;
+            }
+            _ = shutdown.changed() => {
+                conn.close(close::GOING_AWAY, "server shutting down").await;
+                return None;
+            }
+            incoming = conn.recv() => match incoming {
+                Incoming::Text(text) => break text,
+                Incoming::Control => continue,
+                Incoming::Closed => return None,
+            },
+        }
+    };
+    let frame = match conn.parse(&text).await {
+        Ok(frame) => frame,
+        Err(()) => {
+            conn.close(
+                close::PROTOCOL_ERROR,
+                "the first frame must be a valid login",
+            )
+            .await;
+            return None;
+        }
+    };
+    let ClientFrame::Login {
+        id,
+        version,
+        sdk_app_id,
+        user_id,
+        user_sig,
+        platform,
+        instance_id,
+    } = frame
+    else {
+        conn.reply(frame.id(), code::SDK_NOT_LOGGED_IN, "log in first", None)
+            .await;
+        conn.close(close::PROTOCOL_ERROR, "request before login")
+            .await;
+        return None;
+    };
+    match admit(
+        shared,
+        version,
+        sdk_app_id,
+        user_id,
+        &user_sig,
+        platform,
+        instance_id,
+    ) {
+        Ok((session, heartbeat_timeout_s)) => {
+            let data = LoginReply {
+                version: PROTOCOL_VERSION,
+                heartbeat_timeout_s,
+                server_time: crate::store::unix_now(),
+            };
+            conn.reply(id, code::SUCC, "", serde_json::to_value(data).ok())
+                .await;
+            Some(session)
+        }
+        Err((err, desc)) => {
+            conn.reply(id, err, &desc, None).await;
+            conn.close(close::LOGIN_FAILED, &format!("login failed: {err}"))
+                .await;
+            None
+        }
+    }
+}
+
+/// Checks a login and registers the session with its account.
+fn admit(
+    shared: &Shared,
+    version: u32,
+    sdk_app_id: u64,
+    user_id: String,
+    user_sig: &str,
+    platform: String,
+    instance_id: String,
+) -> Result<(Session, u64), (i32, String)> {
+    if version != PROTOCOL_VERSION {
+        return Err((
+            code::INVALID_PARAMETERS,
+            format!("unsupported protocol version {version}"),
+        ));
+    }
+    let app = shared
+        .store
+        .app(sdk_app_id)
+        .ok_or((code::USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID".into()))?;
+    if !crate::store::valid_user_id(&user_id) {
+        return Err((
+            code::INVALID_IDENTIFIER,
+            "identifier must be 1-32 bytes of printable ASCII".into(),
+        ));
+    }
+    if !crate::store::valid_user_id(&platform) || instance_id.is_empty() || instance_id.len() > 128
+    {
+        return Err((
+            code::INVALID_PARAMETERS,
+            "platform (1-32 printable ASCII) and instance_id (1-128 bytes) required".into(),
+        ));
+    }
+    let now = crate::store::unix_now();
+    let verified = imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg.secret_key, &user_id, now)
+        .map_err(|e| (e.code(), e.to_string()))?;
+    let (tx, rx) = mpsc::channel(shared.settings.outbound_queue);
+    let ctl = Arc::new(SessionCtl::default());
+    let sid = shared.next_sid();
+    let link = SessionLink {
+        sid,
+        tx,
+        ctl: Arc::clone(&ctl),
+    };
+    app.login(Login {
+        user_id: user_id.clone(),
+        platform,
+        instance_id,
+        link,
+    })
+    .map_err(|c| (c, "account not imported".to_owned()))?;
+    let sig_deadline =
+        Instant::now() + Duration::from_secs(verified.expires_at.saturating_sub(now) + 1);
+    let session = Session {
+        app: Arc::clone(app),
+        user_id,
+        sid,
+        ctl,
+        rx,
+        sig_deadline,
+    };
+    Ok((session, app.cfg.heartbeat_timeout_s))
+}
+
+impl Session {
+    async fn run(mut self, conn: &mut Conn, shared: &Shared) -> Ending {
+        let timeout = Duration::from_secs(self.app.cfg.heartbeat_timeout_s);
+        let liveness = tokio::time::sleep(timeout);
+        tokio::pin!(liveness);
+        let mut shutdown = shared.shutdown.clone();
+        loop {
+            tokio::select! {
+                biased;
+                reason = self.ctl.ended() => return self.end_by_store(conn, reason).await,
+                _ = shutdown.changed() => {
+                    conn.close(close::GOING_AWAY, "server shutting down").await;
+                    return Ending::Shutdown;
+                }
+                _ = &mut liveness => {
+                    conn.close(close::HEARTBEAT_TIMEOUT, "no frame within the heartbeat timeout").await;
+                    return Ending::Lost;
+                }
+                _ = sleep_until(self.sig_deadline) => {
+                    let desc = "UserSig expired".to_owned();
+                    conn.send(&ServerFrame::UserSigExpired { code: code::USERSIG_EXPIRED, desc }).await;
+                    conn.close(close::USER_SIG_EXPIRED, "UserSig expired").await;
+                    return Ending::Lost;
+                }
+                push = self.rx.recv() => match push {
+                    Some(frame) => if !conn.send_shared(frame).await { return Ending::Lost },
+                    None => return Ending::Removed,
+                },
+                incoming = conn.recv() => {
+                    liveness.as_mut().reset(Instant::now() + timeout);
+                    match incoming {
+                        Incoming::Text(text) => {
+                            let Ok(frame) = conn.parse(&text).await else { continue };
+                            if let Some(ending) = self.handle(conn, frame).await {
+                                return ending;
+                            }
+                        }
+                        Incoming::Control => {}
+                        Incoming::Closed => return Ending::Lost,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The store ended this session: tell the client why and close.
+    async fn end_by_store(&self, conn: &mut Conn, reason: EndReason) -> Ending {
+        match reason {
+            EndReason::Kicked => {
+                let desc = "kicked offline by another login on the same platform".to_owned();
+                conn.send(&ServerFrame::KickedOffline {
+                    code: code::LOGIN_KICKED_OFF_BY_OTHER,
+                    desc,
+                })
+                .await;
+                conn.close(close::KICKED_OFFLINE, "kicked offline by another login")
+                    .await;
+                Ending::Removed
+            }
+            EndReason::Replaced => {
+                conn.close(1000, "replaced by a new login of the same instance")
+                    .await;
+                Ending::Removed
+            }
+            EndReason::SlowConsumer => {
+                conn.close(close::SLOW_CONSUMER, "outbound queue overflow")
+                    .await;
+                Ending::Lost
+            }
+        }
+    }
+
+    /// Answers one request; returns how the session ends if it does.
+    async fn handle(&mut self, conn: &mut Conn, frame: ClientFrame) -> Option<Ending> {
+        let id = frame.id();
+        let app = &self.app;
+        let user = self.user_id.as_str();
+        let result: Result<Option<serde_json::Value>, i32> = match frame {
+            ClientFrame::Login { .. } => Err(code::INVALID_PARAMETERS),
+            ClientFrame::Logout { .. } => {
+                app.end_session(user, self.sid, true);
+                conn.reply(id, code::SUCC, "", None).await;
+                conn.close(close::LOGGED_OUT, "logged out").await;
+                return Some(Ending::Removed);
+            }
+            ClientFrame::Heartbeat { .. } => Ok(serde_json::to_value(HeartbeatReply {
+                server_time: crate::store::unix_now(),
+            })
+            .ok()),
+            ClientFrame::SetSelfStatus { custom_status, .. } => app
+                .set_custom_status(user, custom_status.as_deref())
+                .map(|()| None),
+            ClientFrame::GetUserStatus { user_ids, .. } => app
+                .get_user_status(user, &user_ids)
+                .map(|list| serde_json::to_value(list).ok()),
+            ClientFrame::SubscribeUserStatus { user_ids, .. } => {
+                app.subscribe(user, &user_ids).map(|()| None)
+            }
+            ClientFrame::UnsubscribeUserStatus { user_ids, .. } => {
+                app.unsubscribe(user, user_ids.as_deref()).map(|()| None)
+            }
+        };
+        match result {
+            Ok(data) => conn.reply(id, code::SUCC, "", data).await,
+            Err(err) => conn.reply(id, err, describe(err), None).await,
+        }
+        None
+    }
+}
+
+/// A short English reason for each code the server answers with.
+pub fn describe(err: i32) -> &'static str {
+    match err {
+        code::INVALID_PARAMETERS => "invalid parameters",
+        code::INVALID_JSON => "invalid JSON",
+        code::INVALID_IDENTIFIER => "identifier must be 1-32 bytes of printable ASCII",
+        code::API_CALL_FREQUENCY_LIMIT => "API call frequency limit",
+        code::INTERFACE_NOT_SUPPORT => {
+            "the app's plan does not include this feature (ultimate needed)"
+        }
+        code::USER_STATUS_DISABLED => "user status is switched off in the console",
+        code::ACCOUNT_NOT_FOUND => "account not imported",
+        code::SDK_NOT_LOGGED_IN => "log in first",
+        _ => "",
+    }
+}

@@ -1,0 +1,131 @@
+//! One imported account: its sessions, custom status, subscriptions and friends.
+//!
+//! Lock order: `state` may be held while taking other accounts' `links` (a leaf lock, never held
+//! while taking anything else). Two `state` locks are never held at once.
+
+use super::fanout::{Frame, SessionLink};
+use super::lock;
+use super::rate::RateWindow;
+use imsdk_protocol::{UserStatus, UserStatusType};
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
+
+pub struct Account {
+    pub id: String,
+    state: Mutex<AccountState>,
+    /// Outbound handles of the online sessions (leaf lock).
+    links: Mutex<Vec<SessionLink>>,
+}
+
+/// How the account's last session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastEnd {
+    /// Never logged in, or the last session logged out: UNLOGINED.
+    LoggedOut,
+    /// The last session was lost without logout: OFFLINE.
+    Disconnected,
+}
+
+/// One online session of the account.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub sid: u64,
+    pub platform: String,
+    pub instance_id: String,
+}
+
+/// Rate windows per limited operation.
+#[derive(Debug, Default)]
+pub struct Rates {
+    pub get: RateWindow,
+    pub subscribe: RateWindow,
+    pub unsubscribe: RateWindow,
+}
+
+#[derive(Debug)]
+pub struct AccountState {
+    pub sessions: Vec<SessionInfo>,
+    pub last_end: LastEnd,
+    pub custom_status: String,
+    /// Users this account subscribed to, oldest first.
+    pub subscriptions: Vec<String>,
+    /// Users subscribed to this account (reverse index of their `subscriptions`).
+    pub subscribers: HashSet<String>,
+    /// This account's friend list.
+    pub friends: HashSet<String>,
+    /// Users whose friend list holds this account (they hear its changes when the friend switch is on).
+    pub friend_of: HashSet<String>,
+    /// Bumped whenever the account goes OFFLINE/UNLOGINED; a retention timer acts only if unchanged.
+    pub offline_gen: u64,
+    pub rates: Rates,
+}
+
+impl AccountState {
+    /// The account's status as Tencent reports it.
+    pub fn status(&self, id: &str) -> UserStatus {
+        let status_type = match (self.sessions.is_empty(), self.last_end) {
+            (false, _) => UserStatusType::Online,
+            (true, LastEnd::Disconnected) => UserStatusType::Offline,
+            (true, LastEnd::LoggedOut) => UserStatusType::UnLogined,
+        };
+        let mut devices: Vec<String> = Vec::new();
+        for s in &self.sessions {
+            if !devices.contains(&s.platform) {
+                devices.push(s.platform.clone());
+            }
+        }
+        UserStatus {
+            user_status_identifier: id.to_owned(),
+            user_status_status_type: status_type,
+            user_status_custom_status: self.custom_status.clone(),
+            user_status_online_devices: devices,
+        }
+    }
+}
+
+impl Account {
+    pub fn new(id: String) -> Account {
+        Account {
+            id,
+            state: Mutex::new(AccountState {
+                sessions: Vec::new(),
+                last_end: LastEnd::LoggedOut,
+                custom_status: String::new(),
+                subscriptions: Vec::new(),
+                subscribers: HashSet::new(),
+                friends: HashSet::new(),
+                friend_of: HashSet::new(),
+                offline_gen: 0,
+                rates: Rates::default(),
+            }),
+            links: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, AccountState> {
+        lock(&self.state)
+    }
+
+    pub fn status(&self) -> UserStatus {
+        self.state().status(&self.id)
+    }
+
+    /// Queues a frame to every online session of this account.
+    pub fn deliver(&self, frame: &Frame) {
+        for link in lock(&self.links).iter() {
+            link.deliver(frame);
+        }
+    }
+
+    pub fn add_link(&self, link: SessionLink) {
+        lock(&self.links).push(link);
+    }
+
+    /// Removes the links of the given sessions and returns them.
+    pub fn remove_links(&self, sids: &[u64]) -> Vec<SessionLink> {
+        let mut links = lock(&self.links);
+        let (gone, kept) = links.drain(..).partition(|l| sids.contains(&l.sid));
+        *links = kept;
+        gone
+    }
+}

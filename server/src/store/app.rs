@@ -1,0 +1,376 @@
+//! One app's accounts and the user-status rules that change them. Every operation returns a Tencent
+//! error code on failure; status changes are encoded once and queued to every recipient.
+
+use super::account::{Account, AccountState, LastEnd, Rates, SessionInfo};
+use super::fanout::{EndReason, Frame, SessionLink};
+use super::rate::RateWindow;
+use super::valid_user_id;
+use crate::config::{AppConfig, LoginPolicy, Plan};
+use dashmap::DashMap;
+use imsdk_protocol::code;
+use imsdk_protocol::{encode, ServerFrame, UserStatus};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct App {
+    pub cfg: AppConfig,
+    accounts: DashMap<String, Arc<Account>>,
+}
+
+/// A session asking to join its account.
+pub struct Login {
+    pub user_id: String,
+    pub platform: String,
+    pub instance_id: String,
+    pub link: SessionLink,
+}
+
+/// Ids that could not be used, with their codes (7003 invalid identifier, 70107 not imported).
+pub type FailedIds = Vec<(String, i32)>;
+
+impl App {
+    pub fn new(cfg: AppConfig) -> App {
+        let app = App {
+            accounts: DashMap::new(),
+            cfg,
+        };
+        for id in &app.cfg.accounts {
+            // Checked by Config::validate; an invalid one is simply not imported.
+            let _ = app.import(id);
+        }
+        app
+    }
+
+    /// The account, cloned out of the map so no map lock is held afterwards.
+    pub fn account(&self, id: &str) -> Option<Arc<Account>> {
+        self.accounts.get(id).map(|a| Arc::clone(a.value()))
+    }
+
+    /// Imports an account (idempotent). 7003 if the identifier is invalid.
+    pub fn import(&self, id: &str) -> Result<(), i32> {
+        if !valid_user_id(id) {
+            return Err(code::INVALID_IDENTIFIER);
+        }
+        self.accounts
+            .entry(id.to_owned())
+            .or_insert_with(|| Arc::new(Account::new(id.to_owned())));
+        Ok(())
+    }
+
+    /// Adds a session to its account, replacing a session of the same instance id and, under
+    /// `one_per_platform`, kicking sessions on the same platform.
+    pub fn login(&self, login: Login) -> Result<(), i32> {
+        let acc = self
+            .account(&login.user_id)
+            .ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let one_per_platform = self.cfg.login_policy == LoginPolicy::OnePerPlatform;
+        self.mutate(&acc, |st| {
+            let displaced: Vec<(u64, EndReason)> = st
+                .sessions
+                .iter()
+                .filter_map(|s| {
+                    if s.instance_id == login.instance_id {
+                        Some((s.sid, EndReason::Replaced))
+                    } else if one_per_platform && s.platform == login.platform {
+                        Some((s.sid, EndReason::Kicked))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            st.sessions
+                .retain(|s| !displaced.iter().any(|(sid, _)| *sid == s.sid));
+            st.sessions.push(SessionInfo {
+                sid: login.link.sid,
+                platform: login.platform,
+                instance_id: login.instance_id,
+            });
+            let sids: Vec<u64> = displaced.iter().map(|(sid, _)| *sid).collect();
+            for link in acc.remove_links(&sids) {
+                if let Some((_, reason)) = displaced.iter().find(|(sid, _)| *sid == link.sid) {
+                    link.ctl.end(*reason);
+                }
+            }
+            acc.add_link(login.link);
+        });
+        Ok(())
+    }
+
+    /// Removes a session (no-op if it was already replaced or kicked). When it was the last one the
+    /// account becomes UNLOGINED (`logged_out`) or OFFLINE, its custom status is cleared and its
+    /// subscriptions are dropped after the retention time.
+    pub fn end_session(self: &Arc<Self>, user_id: &str, sid: u64, logged_out: bool) {
+        let Some(acc) = self.account(user_id) else {
+            return;
+        };
+        let offline_gen = self.mutate(&acc, |st| {
+            let before = st.sessions.len();
+            st.sessions.retain(|s| s.sid != sid);
+            if st.sessions.len() == before {
+                return None;
+            }
+            acc.remove_links(&[sid]);
+            if !st.sessions.is_empty() {
+                return None;
+            }
+            st.last_end = if logged_out {
+                LastEnd::LoggedOut
+            } else {
+                LastEnd::Disconnected
+            };
+            st.custom_status.clear();
+            st.offline_gen += 1;
+            Some(st.offline_gen)
+        });
+        if let (Some(gen), Ok(rt)) = (offline_gen, tokio::runtime::Handle::try_current()) {
+            let app = Arc::clone(self);
+            let user = user_id.to_owned();
+            let retention = Duration::from_secs(self.cfg.limits.subscription_retention_s);
+            rt.spawn(async move {
+                tokio::time::sleep(retention).await;
+                app.expire_subscriptions(&user, gen);
+            });
+        }
+    }
+
+    /// Drops the subscription list of an account still offline since generation `gen`.
+    fn expire_subscriptions(&self, user_id: &str, gen: u64) {
+        let Some(acc) = self.account(user_id) else {
+            return;
+        };
+        let dropped = {
+            let mut st = acc.state();
+            if !st.sessions.is_empty() || st.offline_gen != gen {
+                return;
+            }
+            std::mem::take(&mut st.subscriptions)
+        };
+        self.unlink_subscribers(user_id, &dropped);
+    }
+
+    /// Sets or (None / empty) clears the caller's custom status. 6017 if too long.
+    pub fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
+        let text = text.unwrap_or("");
+        if text.len() > self.cfg.limits.custom_status_max_bytes {
+            return Err(code::INVALID_PARAMETERS);
+        }
+        let acc = self.account(user_id).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        self.mutate(&acc, |st| st.custom_status = text.to_owned());
+        Ok(())
+    }
+
+    /// Status of `ids`: own id always; others need the plan, the switch, the id cap and the rate.
+    /// Unusable ids are left out; the call fails only if every id fails.
+    pub fn get_user_status(&self, caller: &str, ids: &[String]) -> Result<Vec<UserStatus>, i32> {
+        if ids.is_empty() {
+            return Err(code::INVALID_PARAMETERS);
+        }
+        if ids.iter().any(|id| id != caller) {
+            self.check_feature()?;
+            if ids.len() > self.cfg.limits.get_max_ids {
+                return Err(code::INVALID_PARAMETERS);
+            }
+            self.check_rate(caller, |r| &mut r.get)?;
+        }
+        let (found, failed) = self.resolve(ids);
+        if found.is_empty() {
+            return Err(failed.first().map_or(code::INVALID_PARAMETERS, |f| f.1));
+        }
+        Ok(found.iter().map(|a| a.status()).collect())
+    }
+
+    /// Adds `ids` to the caller's subscription list (newest last), evicting the oldest above the cap.
+    pub fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
+        self.check_feature()?;
+        if ids.is_empty()
+            || ids.len() > self.cfg.limits.subscribe_max_ids
+            || ids.iter().any(|id| id == caller)
+        {
+            return Err(code::INVALID_PARAMETERS);
+        }
+        self.check_rate(caller, |r| &mut r.subscribe)?;
+        let (found, failed) = self.resolve(ids);
+        if found.is_empty() {
+            return Err(failed.first().map_or(code::INVALID_PARAMETERS, |f| f.1));
+        }
+        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let evicted = {
+            let mut st = acc.state();
+            for target in &found {
+                st.subscriptions.retain(|s| *s != target.id);
+                st.subscriptions.push(target.id.clone());
+            }
+            let over = st
+                .subscriptions
+                .len()
+                .saturating_sub(self.cfg.limits.subscription_max);
+            st.subscriptions.drain(..over).collect::<Vec<_>>()
+        };
+        for target in &found {
+            target.state().subscribers.insert(caller.to_owned());
+        }
+        self.unlink_subscribers(caller, &evicted);
+        Ok(())
+    }
+
+    /// Removes `ids` from the caller's subscription list; `None` or empty clears it.
+    pub fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
+        self.check_feature()?;
+        if ids.is_some_and(|ids| ids.len() > self.cfg.limits.subscribe_max_ids) {
+            return Err(code::INVALID_PARAMETERS);
+        }
+        self.check_rate(caller, |r| &mut r.unsubscribe)?;
+        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let removed = {
+            let mut st = acc.state();
+            match ids {
+                Some(ids) if !ids.is_empty() => {
+                    let (gone, kept) = std::mem::take(&mut st.subscriptions)
+                        .into_iter()
+                        .partition(|s| ids.contains(s));
+                    st.subscriptions = kept;
+                    gone
+                }
+                _ => std::mem::take(&mut st.subscriptions),
+            }
+        };
+        self.unlink_subscribers(caller, &removed);
+        Ok(())
+    }
+
+    /// The caller's current subscription list, oldest first.
+    pub fn subscriptions(&self, user_id: &str) -> Vec<String> {
+        self.account(user_id)
+            .map(|a| a.state().subscriptions.clone())
+            .unwrap_or_default()
+    }
+
+    /// Adds `to` to `from`'s friend list (and the reverse when `both`). Returns the result code.
+    pub fn add_friend(&self, from: &str, to: &str, both: bool) -> i32 {
+        self.change_friendship(from, to, both, true)
+    }
+
+    /// Removes `to` from `from`'s friend list (and the reverse when `both`). Returns the result code.
+    pub fn delete_friend(&self, from: &str, to: &str, both: bool) -> i32 {
+        self.change_friendship(from, to, both, false)
+    }
+
+    fn change_friendship(&self, from: &str, to: &str, both: bool, add: bool) -> i32 {
+        if from == to {
+            return code::INVALID_PARAMETERS;
+        }
+        let (Some(a), Some(b)) = (self.account(from), self.account(to)) else {
+            return code::ACCOUNT_NOT_FOUND;
+        };
+        let pairs: &[(&Account, &Account)] = if both {
+            &[(&a, &b), (&b, &a)]
+        } else {
+            &[(&a, &b)]
+        };
+        for (owner, friend) in pairs {
+            let set = |s: &mut HashSet<String>, id: &str| {
+                if add {
+                    s.insert(id.to_owned())
+                } else {
+                    s.remove(id)
+                }
+            };
+            set(&mut owner.state().friends, &friend.id);
+            set(&mut friend.state().friend_of, &owner.id);
+        }
+        code::SUCC
+    }
+
+    /// Status and the platform of each online session, for the REST online query.
+    pub fn presence(&self, id: &str) -> Option<(UserStatus, Vec<String>)> {
+        let acc = self.account(id)?;
+        let st = acc.state();
+        Some((
+            st.status(&acc.id),
+            st.sessions.iter().map(|s| s.platform.clone()).collect(),
+        ))
+    }
+
+    /// Plan (7013) then console switch (72001).
+    fn check_feature(&self) -> Result<(), i32> {
+        if self.cfg.plan != Plan::Ultimate {
+            return Err(code::INTERFACE_NOT_SUPPORT);
+        }
+        if !self.cfg.user_status_enabled {
+            return Err(code::USER_STATUS_DISABLED);
+        }
+        Ok(())
+    }
+
+    /// Counts a call of the caller in one of its rate windows (7008 when full).
+    fn check_rate(
+        &self,
+        caller: &str,
+        window: impl FnOnce(&mut Rates) -> &mut RateWindow,
+    ) -> Result<(), i32> {
+        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let limits = &self.cfg.limits;
+        let mut st = acc.state();
+        if window(&mut st.rates).allow(Instant::now(), limits.rate_calls, limits.rate_window()) {
+            Ok(())
+        } else {
+            Err(code::API_CALL_FREQUENCY_LIMIT)
+        }
+    }
+
+    /// Splits ids (deduplicated, in order) into imported accounts and failures.
+    fn resolve(&self, ids: &[String]) -> (Vec<Arc<Account>>, FailedIds) {
+        let mut found: Vec<Arc<Account>> = Vec::new();
+        let mut failed = FailedIds::new();
+        for id in ids {
+            if found.iter().any(|a| a.id == *id) || failed.iter().any(|f| f.0 == *id) {
+                continue;
+            }
+            match self.account(id) {
+                Some(acc) => found.push(acc),
+                None if !valid_user_id(id) => failed.push((id.clone(), code::INVALID_IDENTIFIER)),
+                None => failed.push((id.clone(), code::ACCOUNT_NOT_FOUND)),
+            }
+        }
+        (found, failed)
+    }
+
+    /// Removes `subscriber` from the subscriber sets of `targets`.
+    fn unlink_subscribers(&self, subscriber: &str, targets: &[String]) {
+        for id in targets {
+            if let Some(target) = self.account(id) {
+                target.state().subscribers.remove(subscriber);
+            }
+        }
+    }
+
+    /// Runs `change` under the account's lock and, if its status changed, notifies the account's
+    /// sessions, its subscribers and (friend switch on) the users who list it as a friend.
+    fn mutate<R>(&self, acc: &Account, change: impl FnOnce(&mut AccountState) -> R) -> R {
+        let mut st = acc.state();
+        let before = st.status(&acc.id);
+        let result = change(&mut st);
+        let after = st.status(&acc.id);
+        if before != after {
+            self.notify(acc, &st, after);
+        }
+        result
+    }
+
+    fn notify(&self, acc: &Account, st: &AccountState, status: UserStatus) {
+        let frame = Frame::from(encode(&ServerFrame::StatusChanged {
+            statuses: vec![status],
+        }));
+        acc.deliver(&frame);
+        let friends = self.cfg.friend_status_notify.then_some(&st.friend_of);
+        let mut done: HashSet<&str> = HashSet::new();
+        for id in st.subscribers.iter().chain(friends.into_iter().flatten()) {
+            if id != &acc.id && done.insert(id) {
+                if let Some(recipient) = self.account(id) {
+                    recipient.deliver(&frame);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! HTTP and WebSocket on one port: `/ws` upgrades to a session, `/v4/...` is the admin REST API.
+
+use crate::config::{Config, ServerSettings};
+use crate::conn::Conn;
+use crate::store::Store;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+/// State shared by every connection.
+pub struct Shared {
+    pub store: Store,
+    pub settings: ServerSettings,
+    /// Turns true when a graceful shutdown starts.
+    pub shutdown: watch::Receiver<bool>,
+    /// Live WebSocket sessions; `idle` is notified when it drops to zero.
+    sessions: AtomicUsize,
+    idle: Notify,
+    next_sid: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Shared {
+        Shared {
+            store: Store::new(config),
+            settings: config.server.clone(),
+            shutdown,
+            sessions: AtomicUsize::new(0),
+            idle: Notify::new(),
+            next_sid: AtomicU64::new(1),
+        }
+    }
+
+    pub fn next_sid(&self) -> u64 {
+        self.next_sid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Waits until no session is left.
+    pub async fn sessions_done(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.sessions.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(imsdk_protocol::WS_PATH, get(upgrade))
+        .route("/v4/{service}/{command}", post(crate::rest::handle))
+        .fallback(crate::rest::not_found)
+        .with_state(shared)
+}
+
+/// Counts a live session; dropping it releases the slot.
+struct SessionSlot {
+    shared: Arc<Shared>,
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        if self.shared.sessions.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.idle.notify_waiters();
+        }
+    }
+}
+
+async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    let slot = SessionSlot {
+        shared: Arc::clone(&shared),
+    };
+    if shared.sessions.fetch_add(1, Ordering::AcqRel) >= shared.settings.max_connections {
+        drop(slot);
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
+    }
+    let max = shared.settings.max_frame_bytes;
+    // Small buffers: an idle session must stay within a few KiB (100k sessions per node).
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(max * 2)
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            let shared = Arc::clone(&slot.shared);
+            crate::session::serve(Conn::new(socket), shared).await;
+            drop(slot);
+        })
+}
