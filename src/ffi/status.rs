@@ -1,0 +1,146 @@
+//! User status exports (`TIMManager.h` 6.5-6.8), under Tencent's names and the design card's.
+
+use super::args::{self, logged_in, reply, submit, text};
+use super::export;
+use super::types::*;
+use crate::sdk::Command;
+use crate::worker::{GET_MAX_IDS, SUBSCRIBE_MAX_IDS};
+use imsdk_protocol::MAX_CUSTOM_STATUS_BYTES;
+use serde_json::Value;
+use std::ffi::{c_char, c_int, c_void};
+
+/// Sets (or, with "" / an absent key, clears) the own custom status:
+/// `{"user_status_custom_status":"..."}` (at most 100 bytes; other keys ignored). The callback's
+/// `json_params` is "".
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetSelfStatus(
+    json_current_user_status: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    export(|| {
+        let inst = logged_in()?;
+        let json = unsafe { text(json_current_user_status) }?;
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(json) else {
+            return Err(TIMResult::TIM_ERR_JSON);
+        };
+        let custom_status = match obj.get("user_status_custom_status") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) if s.len() <= MAX_CUSTOM_STATUS_BYTES => s.clone(),
+            Some(Value::String(_)) => return Err(TIMResult::TIM_ERR_PARAM),
+            Some(_) => return Err(TIMResult::TIM_ERR_JSON),
+        };
+        submit(
+            &inst,
+            Command::SetSelfStatus {
+                custom_status,
+                reply: reply(cb, user_data),
+            },
+        )
+    })
+}
+
+/// Queries `["id", ...]` (1 to 500 ids). The callback's `json_params` is the status array.
+#[no_mangle]
+pub unsafe extern "C" fn TIMGetUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    export(|| {
+        let inst = logged_in()?;
+        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, GET_MAX_IDS)?;
+        submit(
+            &inst,
+            Command::GetUserStatus {
+                user_ids,
+                reply: reply(cb, user_data),
+            },
+        )
+    })
+}
+
+/// Subscribes to `["id", ...]` (1 to 100 ids). At most 200 subscriptions: the oldest are
+/// evicted. The library restores them after a reconnect. `json_params` is "".
+#[no_mangle]
+pub unsafe extern "C" fn TIMSubscribeUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    export(|| {
+        let inst = logged_in()?;
+        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, SUBSCRIBE_MAX_IDS)?;
+        submit(
+            &inst,
+            Command::Subscribe {
+                user_ids,
+                reply: reply(cb, user_data),
+            },
+        )
+    })
+}
+
+/// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or "[]" unsubscribes all.
+/// `json_params` is "".
+#[no_mangle]
+pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    export(|| {
+        let inst = logged_in()?;
+        let user_ids = match unsafe { args::opt_text(json_identifier_array) }?.map(str::trim) {
+            None | Some("") | Some("null") | Some("[]") => None,
+            Some(json) => Some(args::id_array(json, SUBSCRIBE_MAX_IDS)?),
+        };
+        submit(
+            &inst,
+            Command::Unsubscribe {
+                user_ids,
+                reply: reply(cb, user_data),
+            },
+        )
+    })
+}
+
+/// Same as `TIMSetSelfStatus` (the design card's name).
+#[no_mangle]
+pub unsafe extern "C" fn SetSelfStatus(
+    json_current_user_status: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    unsafe { TIMSetSelfStatus(json_current_user_status, cb, user_data) }
+}
+
+/// Same as `TIMGetUserStatus` (the design card's name).
+#[no_mangle]
+pub unsafe extern "C" fn GetUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    unsafe { TIMGetUserStatus(json_identifier_array, cb, user_data) }
+}
+
+/// Same as `TIMSubscribeUserStatus` (the design card's name).
+#[no_mangle]
+pub unsafe extern "C" fn SubscribeUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    unsafe { TIMSubscribeUserStatus(json_identifier_array, cb, user_data) }
+}
+
+/// Same as `TIMUnsubscribeUserStatus` (the design card's name).
+#[no_mangle]
+pub unsafe extern "C" fn UnsubscribeUserStatus(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    unsafe { TIMUnsubscribeUserStatus(json_identifier_array, cb, user_data) }
+}

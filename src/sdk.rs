@@ -1,0 +1,178 @@
+//! The process-wide SDK instance (`TIMInit` .. `TIMUninit`). A call only validates, enqueues a
+//! [`Command`] and wakes the worker thread; it never waits on the network.
+
+use crate::config::Config;
+use crate::dispatch::{Dispatcher, Event, Reply};
+use crate::ffi::types::TIMLoginStatus;
+use crate::worker;
+use imsdk_protocol::code;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+/// A request from the host to the worker.
+pub enum Command {
+    Login {
+        user_id: String,
+        user_sig: String,
+        reply: Reply,
+    },
+    Logout {
+        reply: Reply,
+    },
+    SetSelfStatus {
+        custom_status: String,
+        reply: Reply,
+    },
+    GetUserStatus {
+        user_ids: Vec<String>,
+        reply: Reply,
+    },
+    Subscribe {
+        user_ids: Vec<String>,
+        reply: Reply,
+    },
+    /// `None`: every subscription.
+    Unsubscribe {
+        user_ids: Option<Vec<String>>,
+        reply: Reply,
+    },
+}
+
+impl Command {
+    pub fn reply(&self) -> Reply {
+        match self {
+            Command::Login { reply, .. }
+            | Command::Logout { reply }
+            | Command::SetSelfStatus { reply, .. }
+            | Command::GetUserStatus { reply, .. }
+            | Command::Subscribe { reply, .. }
+            | Command::Unsubscribe { reply, .. } => *reply,
+        }
+    }
+}
+
+/// What the synchronous getters read; written by the worker.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub login_status: TIMLoginStatus,
+    pub user_id: String,
+    /// Server clock minus local clock, seconds (0 until the first login).
+    pub server_time_offset: i64,
+}
+
+#[derive(Default)]
+pub struct Inbox {
+    pub commands: VecDeque<Command>,
+    /// Set by `TIMUninit`: the worker fails what is left with 7009 and exits.
+    pub closed: bool,
+}
+
+pub struct Instance {
+    pub config: Config,
+    pub dispatcher: Dispatcher,
+    inbox: Mutex<Inbox>,
+    waker: mio::Waker,
+    view: Mutex<View>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Instance {
+    /// Queues a command for the worker; `false` once the instance is closing.
+    pub fn submit(&self, cmd: Command) -> bool {
+        {
+            let mut inbox = lock(&self.inbox);
+            if inbox.closed {
+                return false;
+            }
+            inbox.commands.push_back(cmd);
+        }
+        let _ = self.waker.wake();
+        true
+    }
+
+    pub fn take_inbox(&self) -> (Vec<Command>, bool) {
+        let mut inbox = lock(&self.inbox);
+        (inbox.commands.drain(..).collect(), inbox.closed)
+    }
+
+    pub fn view(&self) -> View {
+        lock(&self.view).clone()
+    }
+
+    pub fn update_view(&self, f: impl FnOnce(&mut View)) {
+        f(&mut lock(&self.view))
+    }
+
+    pub fn post(&self, event: Event) {
+        self.dispatcher.post(event)
+    }
+}
+
+static CURRENT: Mutex<Option<Arc<Instance>>> = Mutex::new(None);
+
+pub fn current() -> Option<Arc<Instance>> {
+    lock(&CURRENT).clone()
+}
+
+/// Starts the worker and the callback dispatcher. A second `init` without `uninit` keeps the
+/// running instance.
+pub fn init(config: Config) -> std::io::Result<()> {
+    let mut cur = lock(&CURRENT);
+    if cur.is_some() {
+        return Ok(());
+    }
+    let poll = mio::Poll::new()?;
+    let waker = mio::Waker::new(poll.registry(), worker::WAKE)?;
+    let inst = Arc::new(Instance {
+        dispatcher: Dispatcher::new(config.manual_dispatch)?,
+        config,
+        inbox: Mutex::new(Inbox::default()),
+        waker,
+        view: Mutex::new(View {
+            login_status: TIMLoginStatus::kTIMLoginStatus_UnLogined,
+            user_id: String::new(),
+            server_time_offset: 0,
+        }),
+        worker: Mutex::new(None),
+    });
+    let handle = worker::spawn(inst.clone(), poll);
+    match handle {
+        Ok(h) => *lock(&inst.worker) = Some(h),
+        Err(e) => {
+            inst.dispatcher.close();
+            return Err(e);
+        }
+    }
+    *cur = Some(inst);
+    Ok(())
+}
+
+/// Stops the instance: pending calls get 7009, the worker is joined, queued callbacks run, and
+/// no callback runs after this returns. `false` when not initialised.
+pub fn uninit() -> bool {
+    let Some(inst) = lock(&CURRENT).take() else {
+        return false;
+    };
+    lock(&inst.inbox).closed = true;
+    let _ = inst.waker.wake();
+    if let Some(h) = lock(&inst.worker).take() {
+        let _ = h.join();
+    }
+    // Commands that raced with closing (none normally: the worker drains after `closed`).
+    let (left, _) = inst.take_inbox();
+    for cmd in left {
+        inst.post(Event::result(
+            cmd.reply(),
+            code::SDK_COMM_INTERRUPT,
+            "interrupted by TIMUninit",
+            "",
+        ));
+    }
+    inst.dispatcher.close();
+    true
+}

@@ -1,0 +1,636 @@
+//! The worker thread: owns the connection, the session and every pending request. It sleeps in
+//! `mio::Poll` until a command (woken by [`WAKE`]), a socket event or its next timer.
+
+mod conn;
+mod subs;
+
+use crate::dispatch::{Event, Reply};
+use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
+use crate::sdk::{Command, Instance};
+use conn::{Connection, Incoming};
+use imsdk_protocol::{
+    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
+};
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use subs::Subscriptions;
+
+pub const WAKE: mio::Token = mio::Token(0);
+const SOCKET: mio::Token = mio::Token(1);
+/// Ids per subscribe frame when restoring subscriptions (the server's per-call limit).
+pub(crate) const SUBSCRIBE_MAX_IDS: usize = 100;
+/// Ids per query (the server's per-call limit).
+pub(crate) const GET_MAX_IDS: usize = 500;
+/// Tencent's heartbeat period, the upper bound of ours.
+const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
+
+pub fn spawn(inst: Arc<Instance>, poll: mio::Poll) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("imsdk-worker".into())
+        .spawn(move || Worker::new(inst, poll).run())
+}
+
+/// What a reply completes.
+enum Pending {
+    Call {
+        reply: Reply,
+        op: Op,
+    },
+    /// `reply` is `Some` for the host's `TIMLogin`, `None` for a re-login after a reconnect.
+    Login {
+        reply: Option<Reply>,
+    },
+    Logout {
+        reply: Reply,
+    },
+    Heartbeat,
+    Resubscribe,
+}
+
+enum Op {
+    SetSelfStatus,
+    GetUserStatus,
+    Subscribe(Vec<String>),
+    Unsubscribe(Option<Vec<String>>),
+}
+
+struct Session {
+    user_id: String,
+    user_sig: String,
+}
+
+/// How a session ended on the server's word.
+enum Ended {
+    Kicked,
+    SigExpired,
+}
+
+struct Worker {
+    inst: Arc<Instance>,
+    poll: mio::Poll,
+    tls: Result<Arc<rustls::ClientConfig>, String>,
+    instance_id: String,
+    conn: Option<Connection>,
+    /// Present from `TIMLogin` until logout, kick or expiry; survives reconnects.
+    session: Option<Session>,
+    /// The current connection's login succeeded: requests may be sent.
+    online: bool,
+    pending: HashMap<u64, (Pending, Instant)>,
+    next_id: u64,
+    subs: Subscriptions,
+    heartbeat_every: Duration,
+    heartbeat_wait: Duration,
+    next_heartbeat: Option<Instant>,
+    reconnect_at: Option<Instant>,
+    backoff: Duration,
+    rng: u64,
+}
+
+fn random_u64() -> u64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Worker {
+    fn new(inst: Arc<Instance>, poll: mio::Poll) -> Worker {
+        let tls = conn::tls_config(&inst.config);
+        let backoff = inst.config.reconnect_min;
+        Worker {
+            tls,
+            instance_id: format!("{:016x}{:016x}", random_u64(), random_u64()),
+            inst,
+            poll,
+            conn: None,
+            session: None,
+            online: false,
+            pending: HashMap::new(),
+            next_id: 1,
+            subs: Subscriptions::default(),
+            heartbeat_every: MAX_HEARTBEAT_EVERY,
+            heartbeat_wait: Duration::from_secs(15),
+            next_heartbeat: None,
+            reconnect_at: None,
+            backoff,
+            rng: random_u64() | 1,
+        }
+    }
+
+    fn run(mut self) {
+        let mut events = mio::Events::with_capacity(16);
+        loop {
+            let timeout = self
+                .next_timer()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    break;
+                }
+            }
+            let (commands, closed) = self.inst.take_inbox();
+            if closed {
+                for cmd in commands {
+                    self.post_result(
+                        cmd.reply(),
+                        code::SDK_COMM_INTERRUPT,
+                        "interrupted by TIMUninit",
+                        "",
+                    );
+                }
+                break;
+            }
+            for cmd in commands {
+                self.handle_command(cmd);
+            }
+            self.pump_socket();
+            self.run_timers();
+        }
+        self.shutdown();
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    fn handle_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Login {
+                user_id,
+                user_sig,
+                reply,
+            } => self.login(user_id, user_sig, reply),
+            Command::Logout { reply } => self.logout(reply),
+            Command::SetSelfStatus {
+                custom_status,
+                reply,
+            } => {
+                let custom_status = Some(custom_status);
+                self.call(reply, Op::SetSelfStatus, |id| ClientFrame::SetSelfStatus {
+                    id,
+                    custom_status,
+                })
+            }
+            Command::GetUserStatus { user_ids, reply } => {
+                self.call(reply, Op::GetUserStatus, |id| ClientFrame::GetUserStatus {
+                    id,
+                    user_ids,
+                })
+            }
+            Command::Subscribe { user_ids, reply } => {
+                let op = Op::Subscribe(user_ids.clone());
+                self.call(reply, op, |id| ClientFrame::SubscribeUserStatus {
+                    id,
+                    user_ids,
+                })
+            }
+            Command::Unsubscribe { user_ids, reply } => {
+                let op = Op::Unsubscribe(user_ids.clone());
+                self.call(reply, op, |id| ClientFrame::UnsubscribeUserStatus {
+                    id,
+                    user_ids,
+                })
+            }
+        }
+    }
+
+    fn login(&mut self, user_id: String, user_sig: String, reply: Reply) {
+        if let Some(s) = &self.session {
+            let (code, desc) = match self.inst.view().login_status {
+                TIMLoginStatus::kTIMLoginStatus_Logined if s.user_id == user_id => (code::SUCC, ""),
+                TIMLoginStatus::kTIMLoginStatus_Logouting => {
+                    (code::LOGOUT_IN_PROCESS, "logout in progress")
+                }
+                TIMLoginStatus::kTIMLoginStatus_Logined => {
+                    (code::INVALID_PARAMETERS, "another user is logged in")
+                }
+                _ => (code::LOGIN_IN_PROCESS, "login in progress"),
+            };
+            return self.post_result(reply, code, desc, "");
+        }
+        self.inst.update_view(|v| {
+            v.login_status = TIMLoginStatus::kTIMLoginStatus_Logining;
+            v.user_id = user_id.clone();
+        });
+        self.session = Some(Session { user_id, user_sig });
+        self.backoff = self.inst.config.reconnect_min;
+        self.connect(Some(reply));
+    }
+
+    fn logout(&mut self, reply: Reply) {
+        if self.session.is_none() {
+            return self.post_result(reply, code::SUCC, "", "");
+        }
+        if self.online {
+            if self.send_request(|id| ClientFrame::Logout { id }, Pending::Logout { reply }) {
+                self.set_status(TIMLoginStatus::kTIMLoginStatus_Logouting);
+            }
+        } else {
+            // Not connected: nothing to tell the server.
+            self.end_session(None);
+            self.post_result(reply, code::SUCC, "", "");
+        }
+    }
+
+    fn call(&mut self, reply: Reply, op: Op, frame: impl FnOnce(u64) -> ClientFrame) {
+        if self.session.is_none() {
+            return self.post_result(reply, code::SDK_NOT_LOGGED_IN, "not logged in", "");
+        }
+        if !self.online {
+            return self.post_result(
+                reply,
+                code::NET_DISCONNECT,
+                "not connected to the server",
+                "",
+            );
+        }
+        self.send_request(frame, Pending::Call { reply, op });
+    }
+
+    /// Sends a request and remembers it until its reply or deadline; `false` when the connection
+    /// failed (the request was then already failed with the connection).
+    fn send_request(&mut self, frame: impl FnOnce(u64) -> ClientFrame, pending: Pending) -> bool {
+        let id = self.next_id;
+        self.next_id += 1;
+        let wait = match pending {
+            Pending::Heartbeat => self.heartbeat_wait,
+            _ => self.inst.config.request_timeout,
+        };
+        self.pending.insert(id, (pending, Instant::now() + wait));
+        let text = encode(&frame(id));
+        let sent = match self.conn.as_mut() {
+            Some(c) => c.send(text),
+            None => Err("not connected".into()),
+        };
+        if sent.is_err() {
+            self.connection_lost(None);
+            return false;
+        }
+        true
+    }
+
+    // ---- connection -------------------------------------------------------------------------
+
+    fn connect(&mut self, reply: Option<Reply>) {
+        self.reconnect_at = None;
+        let Some(session) = &self.session else { return };
+        let (user_id, user_sig) = (session.user_id.clone(), session.user_sig.clone());
+        self.post(Event::network(TIMNetworkStatus::kTIMConnecting, 0, ""));
+        let cfg = &self.inst.config;
+        let opened = match &self.tls {
+            Ok(tls) => Connection::open(&cfg.server_url, Some(tls), cfg.request_timeout),
+            Err(e) if cfg.server_url.starts_with("wss://") => Err(e.clone()),
+            Err(_) => Connection::open(&cfg.server_url, None, cfg.request_timeout),
+        };
+        let registry = self.poll.registry();
+        let opened = opened.and_then(|mut c| {
+            c.register(registry, SOCKET)
+                .map(|_| c)
+                .map_err(|e| e.to_string())
+        });
+        match opened {
+            Ok(c) => {
+                self.conn = Some(c);
+                let (sdk_app_id, platform, instance_id) = (
+                    cfg.sdk_app_id,
+                    cfg.platform.clone(),
+                    self.instance_id.clone(),
+                );
+                let login = move |id| ClientFrame::Login {
+                    id,
+                    version: PROTOCOL_VERSION,
+                    sdk_app_id,
+                    user_id,
+                    user_sig,
+                    platform,
+                    instance_id,
+                };
+                self.send_request(login, Pending::Login { reply });
+            }
+            Err(e) => {
+                self.post(Event::network(
+                    TIMNetworkStatus::kTIMConnectFailed,
+                    code::NET_DISCONNECT,
+                    &e,
+                ));
+                match reply {
+                    Some(reply) => {
+                        self.end_session(None);
+                        self.post_result(reply, code::NET_DISCONNECT, &e, "");
+                    }
+                    None => self.schedule_reconnect(),
+                }
+            }
+        }
+    }
+
+    fn schedule_reconnect(&mut self) {
+        let base = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.inst.config.reconnect_max);
+        // xorshift64: jitter in [base/2, base].
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let half = base.as_millis() as u64 / 2;
+        let delay = Duration::from_millis(half + self.rng % (half + 1));
+        self.reconnect_at = Some(Instant::now() + delay);
+    }
+
+    fn drop_connection(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            c.deregister(self.poll.registry());
+            c.close();
+        }
+        self.online = false;
+        self.next_heartbeat = None;
+    }
+
+    /// Fails every pending request with `code`, in the order they were sent.
+    fn fail_pending(&mut self, code: i32, desc: &str) {
+        let mut all: Vec<(u64, Pending)> =
+            self.pending.drain().map(|(id, (p, _))| (id, p)).collect();
+        all.sort_by_key(|(id, _)| *id);
+        for (_, p) in all {
+            match p {
+                Pending::Call { reply, .. }
+                | Pending::Login { reply: Some(reply) }
+                | Pending::Logout { reply } => self.post_result(reply, code, desc, ""),
+                Pending::Login { reply: None } | Pending::Heartbeat | Pending::Resubscribe => {}
+            }
+        }
+    }
+
+    /// The connection died (TCP loss, close frame, missed heartbeat). `close_code` is the
+    /// server's close code when it sent one.
+    fn connection_lost(&mut self, close_code: Option<u16>) {
+        match close_code {
+            Some(imsdk_protocol::close::KICKED_OFFLINE) => {
+                return self.end_session(Some(Ended::Kicked))
+            }
+            Some(imsdk_protocol::close::USER_SIG_EXPIRED) => {
+                return self.end_session(Some(Ended::SigExpired))
+            }
+            _ => {}
+        }
+        let logging_out = self
+            .pending
+            .values()
+            .any(|(p, _)| matches!(p, Pending::Logout { .. }));
+        let first_login = self
+            .pending
+            .values()
+            .any(|(p, _)| matches!(p, Pending::Login { reply: Some(_) }));
+        self.drop_connection();
+        self.fail_pending(code::NET_DISCONNECT, "connection lost");
+        if logging_out || first_login {
+            self.end_session(None);
+        } else if self.session.is_some() {
+            self.post(Event::network(
+                TIMNetworkStatus::kTIMDisconnected,
+                code::NET_DISCONNECT,
+                "connection lost",
+            ));
+            self.schedule_reconnect();
+        }
+    }
+
+    /// Leaves the session: logged out, nothing to restore.
+    fn end_session(&mut self, why: Option<Ended>) {
+        self.drop_connection();
+        self.fail_pending(code::NET_DISCONNECT, "session ended");
+        self.session = None;
+        self.reconnect_at = None;
+        self.subs.remove(None);
+        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        match why {
+            Some(Ended::Kicked) => self.post(Event::KickedOffline),
+            Some(Ended::SigExpired) => self.post(Event::UserSigExpired),
+            None => {}
+        }
+    }
+
+    fn pump_socket(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            if c.flush().is_err() {
+                return self.connection_lost(None);
+            }
+        }
+        while let Some(c) = self.conn.as_mut() {
+            match c.read() {
+                Incoming::Text(text) => self.handle_frame(&text),
+                Incoming::Idle => break,
+                Incoming::Closed(code) => self.connection_lost(code),
+            }
+        }
+    }
+
+    // ---- frames from the server ---------------------------------------------------------------
+
+    fn handle_frame(&mut self, text: &str) {
+        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
+            return;
+        };
+        match frame {
+            ServerFrame::Reply {
+                id,
+                code,
+                desc,
+                data,
+            } => {
+                if let Some((pending, _)) = self.pending.remove(&id) {
+                    self.complete(pending, code, &desc, data);
+                }
+            }
+            ServerFrame::StatusChanged { statuses } => {
+                let json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
+                self.post(Event::StatusChanged {
+                    json: crate::dispatch::c_string(&json),
+                });
+            }
+            ServerFrame::KickedOffline { .. } => self.end_session(Some(Ended::Kicked)),
+            ServerFrame::UserSigExpired { .. } => self.end_session(Some(Ended::SigExpired)),
+        }
+    }
+
+    fn complete(
+        &mut self,
+        pending: Pending,
+        code: i32,
+        desc: &str,
+        data: Option<serde_json::Value>,
+    ) {
+        match pending {
+            Pending::Call { reply, op } => {
+                let mut json = String::new();
+                if code == code::SUCC {
+                    match op {
+                        Op::Subscribe(ids) => self.subs.add(&ids),
+                        Op::Unsubscribe(ids) => self.subs.remove(ids.as_deref()),
+                        Op::GetUserStatus => {
+                            json = data.map(|d| d.to_string()).unwrap_or_else(|| "[]".into())
+                        }
+                        Op::SetSelfStatus => {}
+                    }
+                }
+                self.post_result(reply, code, desc, &json);
+            }
+            Pending::Login { reply } => self.login_replied(reply, code, desc, data),
+            Pending::Logout { reply } => {
+                self.end_session(None);
+                self.post_result(reply, code, desc, "");
+            }
+            Pending::Heartbeat => {
+                if let Some(hb) =
+                    data.and_then(|d| serde_json::from_value::<HeartbeatReply>(d).ok())
+                {
+                    self.set_server_time(hb.server_time);
+                }
+            }
+            Pending::Resubscribe => {}
+        }
+    }
+
+    fn login_replied(
+        &mut self,
+        reply: Option<Reply>,
+        code: i32,
+        desc: &str,
+        data: Option<serde_json::Value>,
+    ) {
+        if code != code::SUCC {
+            return match (reply, code) {
+                (Some(reply), _) => {
+                    self.end_session(None);
+                    self.post_result(reply, code, desc, "");
+                }
+                (None, code::USERSIG_EXPIRED) => self.end_session(Some(Ended::SigExpired)),
+                (None, code::LOGIN_KICKED_OFF_BY_OTHER) => self.end_session(Some(Ended::Kicked)),
+                (None, _) => self.connection_lost(None),
+            };
+        }
+        let info = data.and_then(|d| serde_json::from_value::<LoginReply>(d).ok());
+        let timeout_ms = info
+            .as_ref()
+            .map_or(400_000, |i| i.heartbeat_timeout_s.saturating_mul(1000))
+            .max(300);
+        self.heartbeat_every = Duration::from_millis(timeout_ms / 3).min(MAX_HEARTBEAT_EVERY);
+        self.heartbeat_wait =
+            Duration::from_millis(timeout_ms * 2 / 3).min(self.inst.config.request_timeout);
+        self.next_heartbeat = Some(Instant::now() + self.heartbeat_every);
+        if let Some(i) = info {
+            self.set_server_time(i.server_time);
+        }
+        self.online = true;
+        self.backoff = self.inst.config.reconnect_min;
+        self.set_status(TIMLoginStatus::kTIMLoginStatus_Logined);
+        self.post(Event::network(TIMNetworkStatus::kTIMConnected, 0, ""));
+        match reply {
+            Some(reply) => self.post_result(reply, code::SUCC, "", ""),
+            None => {
+                for user_ids in self.subs.chunks(SUBSCRIBE_MAX_IDS) {
+                    self.send_request(
+                        |id| ClientFrame::SubscribeUserStatus { id, user_ids },
+                        Pending::Resubscribe,
+                    );
+                }
+            }
+        }
+    }
+
+    // ---- timers ---------------------------------------------------------------------------
+
+    fn next_timer(&self) -> Option<Instant> {
+        let deadlines = self.pending.values().map(|(_, d)| *d);
+        deadlines
+            .chain(self.next_heartbeat)
+            .chain(self.reconnect_at)
+            .min()
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        let mut expired: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, (_, d))| *d <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        expired.sort_unstable();
+        for id in expired {
+            let Some((pending, _)) = self.pending.remove(&id) else {
+                continue;
+            };
+            match pending {
+                Pending::Call { reply, .. } => {
+                    self.post_result(reply, code::REQUEST_TIME_OUT, "request timed out", "")
+                }
+                Pending::Login { reply: Some(reply) } => {
+                    self.end_session(None);
+                    self.post_result(reply, code::REQUEST_TIME_OUT, "login timed out", "");
+                }
+                Pending::Logout { reply } => {
+                    self.end_session(None);
+                    self.post_result(reply, code::REQUEST_TIME_OUT, "logout timed out", "");
+                }
+                Pending::Login { reply: None } | Pending::Heartbeat => self.connection_lost(None),
+                Pending::Resubscribe => {}
+            }
+        }
+        if self.online && self.next_heartbeat.is_some_and(|t| t <= now) {
+            self.next_heartbeat = Some(now + self.heartbeat_every);
+            self.send_request(|id| ClientFrame::Heartbeat { id }, Pending::Heartbeat);
+        }
+        if self.reconnect_at.is_some_and(|t| t <= now) {
+            self.connect(None);
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    fn shutdown(&mut self) {
+        self.drop_connection();
+        self.fail_pending(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
+        self.session = None;
+        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+    }
+
+    fn set_status(&self, status: TIMLoginStatus) {
+        self.inst.update_view(|v| {
+            v.login_status = status;
+            if status == TIMLoginStatus::kTIMLoginStatus_UnLogined {
+                v.user_id.clear();
+            }
+        });
+    }
+
+    fn set_server_time(&self, server_time: u64) {
+        let offset = server_time as i64 - unix_now();
+        self.inst.update_view(|v| v.server_time_offset = offset);
+    }
+
+    fn post(&self, event: Event) {
+        self.inst.post(event)
+    }
+
+    fn post_result(&self, reply: Reply, code: i32, desc: &str, json: &str) {
+        self.post(Event::result(reply, code, desc, json))
+    }
+}
+
+/// Local clock corrected by the server's, Unix seconds.
+pub fn server_time(offset: i64) -> u64 {
+    (unix_now() + offset).max(0) as u64
+}
