@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Assembles the Unity package into unity/build/<name>/ from unity/, csharp-bindings/ and built libraries.
+#   bash scripts/build-unity-package.sh [--lib target/release/libImSDK.so[:PLATFORM]]... [--out DIR]
+# Without --lib it takes target/release/libImSDK.so, else target/debug/libImSDK.so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+args=("$@")
+if [[ " $* " != *" --lib "* ]]; then
+  lib=target/release/libImSDK.so
+  [ -f "$lib" ] || lib=target/debug/libImSDK.so
+  args+=(--lib "$lib")
+fi
+exec python3 scripts/unity_package.py build "${args[@]}"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The C# suite: builds the native library and imsdk-server, compiles the bindings (csharp-bindings/),
+# the peer program and the NUnit tests (tests/csharp/) with mcs, and runs them with nunit-console on
+# Mono against a real imsdk-server on 127.0.0.1. Then assembles the Unity package and checks it.
+# Installs the Debian packages it needs when they are missing. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in mono-mcs mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "== installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+echo "== cargo build -p imsdk -p imsdk-server"
+cargo build -q -p imsdk -p imsdk-server
+target_dir="$(pwd)/target/debug"
+
+build=tests/csharp/build
+mkdir -p "$build"
+newtonsoft=/usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll
+nunit=/usr/lib/cli/nunit.framework-2.6.3/nunit.framework.dll
+cp "$newtonsoft" "$nunit" "$build/"
+
+echo "== mcs: bindings, peer, tests"
+bindings_src=$(find csharp-bindings -name '*.cs' | sort)
+# shellcheck disable=SC2086
+mcs -nologo -warnaserror+ -debug -target:library -out:"$build/com.tencent.imsdk.unity.dll" \
+  -r:"$newtonsoft" $bindings_src
+mcs -nologo -warnaserror+ -debug -target:exe -out:"$build/Peer.exe" \
+  -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" \
+  tests/csharp/Peer/Peer.cs tests/csharp/Support/MainLoop.cs tests/csharp/Support/Hex.cs
+test_src=$(find tests/csharp -name '*.cs' -not -path 'tests/csharp/build/*' -not -path 'tests/csharp/Peer/*' | sort)
+# shellcheck disable=SC2086
+mcs -nologo -warnaserror+ -debug -target:library -out:"$build/ImSDK.Tests.dll" \
+  -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" -r:"$nunit" $test_src
+
+echo "== nunit-console (Mono) against imsdk-server"
+export IMSDK_TARGET_DIR="$target_dir"
+export LD_LIBRARY_PATH="$target_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export MONO_ENV_OPTIONS="--debug"
+run_filter=()
+if [ -n "${CS_TEST:-}" ]; then run_filter=(-run="$CS_TEST"); fi
+timeout 240 nunit-console -nologo -labels -noshadow -domain=None "${run_filter[@]}" \
+  -xml="$build/TestResult.xml" "$build/ImSDK.Tests.dll"
+
+echo "== Unity package: assemble and check"
+bash scripts/build-unity-package.sh --lib "$target_dir/libImSDK.so" --out unity/build
+python3 scripts/unity_package.py check unity/build/com.imsdk.userstatus

@@ -1,0 +1,86 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using com.tencent.imsdk.unity;
+using com.tencent.imsdk.unity.enums;
+using com.tencent.imsdk.unity.types;
+using com.tencent.imsdk.unity.utils;
+using ImSDK.Tests.Support;
+using NUnit.Framework;
+
+namespace ImSDK.Tests
+{
+    /// <summary>Where callbacks run: the context captured by Init, the DispatchCallbacks pump, manual mode.</summary>
+    [TestFixture]
+    public class DispatchTests : SdkTest
+    {
+        [Test]
+        public void BurstIsDeliveredOnTheMainThreadByOneDrainJob()
+        {
+            InitAndLogIn("alice");
+            Loop.RunPending();
+            const int burst = 50;
+            int delivered = 0, offThread = 0;
+            long postsBefore = Loop.Posts;
+            for (int i = 0; i < burst; i++)
+            {
+                TIMResult r = TencentIMSDK.SetSelfStatus(new UserStatus { user_status_custom_status = "n" + i }, (int code, string desc, string user_data) =>
+                {
+                    delivered++;
+                    if (Thread.CurrentThread.ManagedThreadId != Loop.ThreadId) offThread++;
+                });
+                Assert.AreEqual(TIMResult.TIM_SUCC, r);
+            }
+            // The main thread is busy: results (and own-status events) pile up in the queue.
+            Assert.IsTrue(Dispatcher.WaitUntilQueued(burst, 10000), "results did not arrive");
+            Assert.AreEqual(0, delivered, "a callback ran off the main thread's loop");
+            Assert.AreEqual(1, Loop.Posts - postsBefore, "one drain job for the whole burst");
+            Assert.IsTrue(Loop.RunUntil(() => delivered == burst, Timeout));
+            Assert.AreEqual(0, offThread);
+        }
+
+        [Test]
+        public void WithoutContextDispatchCallbacksDelivers()
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+            Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.Init(TestServer.AppId, Config()));
+            int code = -1, thread = 0;
+            TIMResult r = TencentIMSDK.Login("alice", TestServer.UserSig("alice"), (int c, string d, string u) =>
+            {
+                code = c;
+                thread = Thread.CurrentThread.ManagedThreadId;
+            });
+            Assert.AreEqual(TIMResult.TIM_SUCC, r);
+            Assert.IsTrue(Dispatcher.WaitUntilQueued(1, 10000), "login result did not arrive");
+            Assert.AreEqual(-1, code, "delivered before DispatchCallbacks");
+            Assert.GreaterOrEqual(TencentIMSDK.DispatchCallbacks(), 1);
+            Assert.AreEqual(0, code);
+            Assert.AreEqual(Thread.CurrentThread.ManagedThreadId, thread);
+        }
+
+        [Test]
+        public void ManualDispatchModeRunsCallbacksOnThePumpingThread()
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+            SdkConfig config = Config();
+            config.sdk_config_manual_dispatch = true;
+            Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.Init(TestServer.AppId, config));
+            int code = -1, thread = 0;
+            TIMResult r = TencentIMSDK.Login("alice", TestServer.UserSig("alice"), (int c, string d, string u) =>
+            {
+                code = c;
+                thread = Thread.CurrentThread.ManagedThreadId;
+            });
+            Assert.AreEqual(TIMResult.TIM_SUCC, r);
+            // The library holds the result until pumped; a game or server loop calls this every frame/tick.
+            Stopwatch clock = Stopwatch.StartNew();
+            while (code == -1 && clock.Elapsed < Timeout)
+            {
+                TencentIMSDK.DispatchCallbacks();
+                Thread.Yield();
+            }
+            Assert.AreEqual(0, code);
+            Assert.AreEqual(Thread.CurrentThread.ManagedThreadId, thread);
+        }
+    }
+}
