@@ -16,3 +16,6 @@ fi
 
 echo "== cargo test (workspace)"
 cargo test --workspace
+
+echo "== C#: bindings on Mono against imsdk-server, Unity package"
+bash scripts/test-csharp.sh

@@ -89,12 +89,16 @@ namespace ImSDK.Tests
         }
 
         [Test]
-        public void OverLongCustomStatusIsRefused()
+        public void OverLongCustomStatusIsRefusedWithoutCallback()
         {
             InitAndLogIn("alice");
-            string text = new string('é', 51); // 102 bytes
-            Result<string> r = AwaitNull(cb => TencentIMSDK.SetSelfStatus(new UserStatus { user_status_custom_status = text }, cb));
-            Assert.AreNotEqual(0, r.Code, "102 bytes accepted");
+            string text = new string('é', 51); // 102 bytes of UTF-8, 51 characters
+            bool called = false;
+            TIMResult r = TencentIMSDK.SetSelfStatus(new UserStatus { user_status_custom_status = text }, (int c, string d, string u) => called = true);
+            Assert.AreEqual(TIMResult.TIM_ERR_PARAM, r, "102 bytes accepted");
+            Assert.AreEqual(0, com.tencent.imsdk.unity.utils.PendingCalls.Count, "refused call still registered");
+            SetCustomStatus(new string('é', 50)); // exactly 100 bytes is fine
+            Assert.IsFalse(called);
         }
 
         [Test]
