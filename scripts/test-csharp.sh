@@ -34,10 +34,21 @@ mcs -nologo -warnaserror+ -debug -target:library -out:"$build/com.tencent.imsdk.
 mcs -nologo -warnaserror+ -debug -target:exe -out:"$build/Peer.exe" \
   -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" \
   tests/csharp/Peer/Peer.cs tests/csharp/Support/MainLoop.cs tests/csharp/Support/Hex.cs
-test_src=$(find tests/csharp -name '*.cs' -not -path 'tests/csharp/build/*' -not -path 'tests/csharp/Peer/*' | sort)
+test_src=$(find tests/csharp -name '*.cs' -not -path 'tests/csharp/build/*' -not -path 'tests/csharp/Peer/*' -not -path 'tests/csharp/UnityStub/*' | sort)
 # shellcheck disable=SC2086
 mcs -nologo -warnaserror+ -debug -target:library -out:"$build/ImSDK.Tests.dll" \
   -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" -r:"$nunit" $test_src
+
+echo "== mcs: the package's Runtime and sample as Unity compiles them (UnityEngine stub)"
+unity_build="$build/unity-compile"
+mkdir -p "$unity_build"
+mcs -nologo -warnaserror+ -target:library -out:"$unity_build/UnityEngine.dll" tests/csharp/UnityStub/UnityEngine.cs
+# shellcheck disable=SC2086
+mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -out:"$unity_build/com.tencent.imsdk.unity.dll" \
+  -r:"$newtonsoft" -r:"$unity_build/UnityEngine.dll" $bindings_src
+mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -out:"$unity_build/com.imsdk.userstatus.samples.dll" \
+  -r:"$unity_build/com.tencent.imsdk.unity.dll" -r:"$unity_build/UnityEngine.dll" -r:System.Core.dll \
+  unity/Samples~/UserStatusDemo/*.cs
 
 echo "== nunit-console (Mono) against imsdk-server"
 export IMSDK_TARGET_DIR="$target_dir"
