@@ -62,9 +62,9 @@ impl Event {
         }
     }
 
-    /// Calls the host. Listener callbacks are looked up now, so a listener changed or removed
-    /// before this point is honoured.
-    fn run(self) {
+    /// Calls the host; `false` when there was nobody to call. Listener callbacks are looked up
+    /// now, so a listener changed or removed before this point is honoured.
+    fn run(self) -> bool {
         // SAFETY (all calls): the function pointers come from the host, which promises they are
         // valid C functions of these signatures; the strings live until the end of this call.
         match self {
@@ -73,32 +73,20 @@ impl Event {
                 code,
                 desc,
                 json,
-            } => {
-                if let Some(cb) = reply.cb {
-                    unsafe { cb(code, desc.as_ptr(), json.as_ptr(), reply.user_data.0) }
-                }
-            }
-            Event::Network { status, code, desc } => {
-                if let Some((cb, ud)) = listeners::network() {
-                    unsafe { cb(status, code, desc.as_ptr(), ud.0) }
-                }
-            }
-            Event::KickedOffline => {
-                if let Some((cb, ud)) = listeners::kicked_offline() {
-                    unsafe { cb(ud.0) }
-                }
-            }
+            } => reply
+                .cb
+                .map(|cb| unsafe { cb(code, desc.as_ptr(), json.as_ptr(), reply.user_data.0) }),
+            Event::Network { status, code, desc } => listeners::network()
+                .map(|(cb, ud)| unsafe { cb(status, code, desc.as_ptr(), ud.0) }),
+            Event::KickedOffline => listeners::kicked_offline().map(|(cb, ud)| unsafe { cb(ud.0) }),
             Event::UserSigExpired => {
-                if let Some((cb, ud)) = listeners::user_sig_expired() {
-                    unsafe { cb(ud.0) }
-                }
+                listeners::user_sig_expired().map(|(cb, ud)| unsafe { cb(ud.0) })
             }
             Event::StatusChanged { json } => {
-                if let Some((cb, ud)) = listeners::user_status_changed() {
-                    unsafe { cb(json.as_ptr(), ud.0) }
-                }
+                listeners::user_status_changed().map(|(cb, ud)| unsafe { cb(json.as_ptr(), ud.0) })
             }
         }
+        .is_some()
     }
 }
 
@@ -161,16 +149,15 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the events queued so far on the calling thread; returns how many ran.
+    /// Runs the events queued so far on the calling thread; returns how many host callbacks ran.
     pub fn pump(&self) -> usize {
         let queued = self.shared.lock().events.len();
         let mut ran = 0;
-        while ran < queued {
+        for _ in 0..queued {
             let Some(event) = self.shared.pop() else {
                 break;
             };
-            event.run();
-            ran += 1;
+            ran += usize::from(event.run());
         }
         ran
     }
