@@ -21,6 +21,7 @@ namespace com.tencent.imsdk.unity
 
         private const int LoginUserIdBufferSize = 128;
         private static volatile bool manualDispatch;
+        private static bool unloadHooked;
 
         /// <summary>Initialises the library. Captures the calling thread's SynchronizationContext: call it
         /// from Unity's main thread (Awake/Start). need_log logs every call and its result.</summary>
@@ -35,7 +36,11 @@ namespace com.tencent.imsdk.unity
             {
                 result = IMNativeSDK.TIMInit((ulong)sdk_app_id, config.Ptr);
             }
-            if (result == (int)TIMResult.TIM_SUCC) Listeners.RegisterNative();
+            if (result == (int)TIMResult.TIM_SUCC)
+            {
+                Listeners.RegisterNative();
+                UninitOnDomainUnload();
+            }
             return Logged("Init", (TIMResult)result);
         }
 
@@ -104,6 +109,15 @@ namespace com.tencent.imsdk.unity
             {
                 Marshal.FreeHGlobal(buffer);
             }
+        }
+
+        /// <summary>The Unity Editor reloads scripts in a new domain while the native library stays loaded:
+        /// stop it first, so it never calls a trampoline of the unloaded domain.</summary>
+        private static void UninitOnDomainUnload()
+        {
+            if (unloadHooked) return;
+            unloadHooked = true;
+            AppDomain.CurrentDomain.DomainUnload += (sender, e) => Uninit();
         }
 
         private static TIMResult Login(string user_id, string user_sig, PendingCall pending)

@@ -34,6 +34,11 @@ PRECOMPILED = {"Newtonsoft.Json.dll": "com.unity.nuget.newtonsoft-json"}
 BINARY_EXT = (".so", ".dll", ".dylib", ".bundle", ".a")
 
 
+def read(path, binary=False):
+    with open(path, "rb" if binary else "r", **({} if binary else {"encoding": "utf-8"})) as f:
+        return f.read()
+
+
 def guid_for(package, rel):
     return hashlib.md5(("%s/%s" % (package, rel)).encode("utf-8")).hexdigest()
 
@@ -94,7 +99,7 @@ def guess_platform(lib):
 
 
 def build(args):
-    manifest = json.load(open(os.path.join(UNITY_SRC, "package.json"), encoding="utf-8"))
+    manifest = json.loads(read(os.path.join(UNITY_SRC, "package.json")))
     package = manifest["name"]
     out = os.path.join(os.path.abspath(args.out), package)
     if os.path.exists(out):
@@ -178,7 +183,7 @@ class Checker:
                     if not os.path.exists(path[:-5]):
                         self.fail("%s: .meta without its asset" % rel)
                         continue
-                    m = re.search(r"^guid: ([0-9a-f]{32})$", open(path, encoding="utf-8").read(), re.M)
+                    m = re.search(r"^guid: ([0-9a-f]{32})$", read(path), re.M)
                     if not m:
                         self.fail("%s: no 32-hex-digit guid" % rel)
                     elif m.group(1) in guids:
@@ -193,7 +198,7 @@ class Checker:
         found = {}
         for dirpath, _, files in os.walk(self.root):
             for f in files:
-                if f.endswith((".json", ".asmdef", ".asmref")):
+                if f.endswith((".json", ".asmdef", ".asmref")) and os.path.join(dirpath, f) != os.path.join(self.root, "package.json"):
                     data = self.load_json(os.path.join(dirpath, f))
                     if f.endswith(".asmdef") and data is not None:
                         found[os.path.relpath(os.path.join(dirpath, f), self.root)] = data
@@ -221,7 +226,7 @@ class Checker:
                     continue
                 count += 1
                 meta = os.path.join(base, f + ".meta")
-                text = open(meta, encoding="utf-8").read() if os.path.exists(meta) else ""
+                text = read(meta) if os.path.exists(meta) else ""
                 enabled = re.findall(r"first:\n\s+(\w+): (\w+)\n\s+second:\n\s+enabled: 1", text)
                 players = [e for e in enabled if e[0] != "Editor"]
                 if players != [target]:
@@ -236,7 +241,7 @@ class Checker:
                     continue
                 rel = os.path.relpath(os.path.join(dirpath, f), bindings)
                 copy = os.path.join(self.root, RUNTIME_SCRIPTS, rel)
-                if not os.path.exists(copy) or open(copy, "rb").read() != open(os.path.join(dirpath, f), "rb").read():
+                if not os.path.exists(copy) or read(copy, True) != read(os.path.join(dirpath, f), True):
                     self.fail("Runtime/%s differs from csharp-bindings/%s (rebuild the package)" % (rel, rel))
 
 

@@ -24,11 +24,12 @@ namespace ImSDK.Tests.Support
         public int Port { get; private set; }
         public string Url { get { return "ws://127.0.0.1:" + Port + "/ws"; } }
 
-        public TestServer()
+        /// <param name="port">0 for any free port; a given port lets a restarted server take the place of a dead one.</param>
+        public TestServer(int port = 0)
         {
-            configPath = Path.Combine(Path.GetTempPath(), "imsdk-cs-" + Process.GetCurrentProcess().Id + ".toml");
+            configPath = Path.Combine(Path.GetTempPath(), "imsdk-cs-" + Process.GetCurrentProcess().Id + "-" + Guid.NewGuid().ToString("N") + ".toml");
             File.WriteAllText(configPath, Config());
-            process = new ChildProcess("server", Paths.Server, "--listen 127.0.0.1:0 --config " + configPath);
+            process = new ChildProcess("server", Paths.Server, "--listen 127.0.0.1:" + port + " --config " + configPath);
             string line = process.ExpectPrefix("imsdk-server listening on ", TimeSpan.FromSeconds(20));
             Port = int.Parse(Regex.Match(line, @":(\d+)\s*$").Groups[1].Value);
         }
@@ -94,6 +95,7 @@ namespace ImSDK.Tests.Support
             }
         }
 
+        /// <summary>Kills the server at once: clients see their connections drop.</summary>
         public void Dispose()
         {
             process.Dispose();

@@ -1,0 +1,88 @@
+"""The package check must catch what breaks a package in Unity: run by scripts/test-csharp.sh
+(python3 -m unittest discover -s tests/unity) after the package is assembled."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, "scripts", "unity_package.py")
+
+
+class PackageCheck(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        lib = os.path.join(self.tmp, "libImSDK.so")
+        with open(lib, "wb") as f:
+            f.write(b"\x7fELF stand-in")
+        subprocess.run([sys.executable, TOOL, "build", "--lib", lib, "--out", self.tmp], check=True, capture_output=True)
+        self.pkg = os.path.join(self.tmp, "com.imsdk.userstatus")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def check(self):
+        return subprocess.run([sys.executable, TOOL, "check", self.pkg], capture_output=True, text=True)
+
+    def path(self, rel):
+        return os.path.join(self.pkg, rel)
+
+    def edit(self, rel, old, new):
+        with open(self.path(rel)) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(self.path(rel), "w") as f:
+            f.write(text.replace(old, new))
+
+    def assertRejected(self, fragment):
+        result = self.check()
+        self.assertEqual(1, result.returncode, result.stdout)
+        self.assertIn(fragment, result.stderr)
+
+    def test_assembled_package_passes(self):
+        result = self.check()
+        self.assertEqual(0, result.returncode, result.stderr)
+
+    def test_guids_are_stable_across_builds(self):
+        with open(self.path("Runtime/TencentIMSDK.cs.meta")) as f:
+            first = f.read()
+        subprocess.run([sys.executable, TOOL, "build", "--lib", os.path.join(self.tmp, "libImSDK.so"), "--out", self.tmp], check=True, capture_output=True)
+        with open(self.path("Runtime/TencentIMSDK.cs.meta")) as f:
+            self.assertEqual(first, f.read())
+
+    def test_missing_meta(self):
+        os.remove(self.path("Runtime/Enums/Enums.cs.meta"))
+        self.assertRejected("Runtime/Enums/Enums.cs: no .meta")
+
+    def test_duplicate_guid(self):
+        shutil.copy(self.path("Runtime/Utils/Log.cs.meta"), self.path("Runtime/Utils/Json.cs.meta"))
+        self.assertRejected("also used by")
+
+    def test_invalid_json(self):
+        with open(self.path("Runtime/com.tencent.imsdk.unity.asmdef"), "a") as f:
+            f.write("}")
+        self.assertRejected("invalid JSON")
+
+    def test_unresolved_asmdef_reference(self):
+        self.edit("Samples~/UserStatusDemo/com.imsdk.userstatus.samples.asmdef", '"com.tencent.imsdk.unity"', '"Tencent.Missing"')
+        self.assertRejected("reference 'Tencent.Missing' is no assembly of this package")
+
+    def test_plugin_enabled_for_a_second_platform(self):
+        self.edit("Runtime/Plugins/Linux/x86_64/libImSDK.so.meta",
+                  "Standalone: Win64\n    second:\n      enabled: 0", "Standalone: Win64\n    second:\n      enabled: 1")
+        self.assertRejected("expected exactly")
+
+    def test_bindings_drift(self):
+        with open(self.path("Runtime/TencentIMSDK.cs"), "a") as f:
+            f.write("// edited in the package\n")
+        self.assertRejected("differs from csharp-bindings")
+
+    def test_manifest_without_newtonsoft(self):
+        self.edit("package.json", "com.unity.nuget.newtonsoft-json", "com.example.other")
+        self.assertRejected("no dependency on com.unity.nuget.newtonsoft-json")
+
+
+if __name__ == "__main__":
+    unittest.main()
