@@ -62,4 +62,4 @@ timeout 240 nunit-console -nologo -labels -noshadow -domain=None "${run_filter[@
 echo "== Unity package: assemble and check"
 bash scripts/build-unity-package.sh --lib "$target_dir/libImSDK.so" --out unity/build
 python3 scripts/unity_package.py check unity/build/com.imsdk.userstatus
-python3 -m unittest discover -s tests/unity
+python3 -m unittest discover -s tests/csharp/PackageCheck

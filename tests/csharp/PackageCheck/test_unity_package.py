@@ -1,5 +1,5 @@
 """The package check must catch what breaks a package in Unity: run by scripts/test-csharp.sh
-(python3 -m unittest discover -s tests/unity) after the package is assembled."""
+(python3 -m unittest discover -s tests/csharp/PackageCheck) after the package is assembled."""
 import os
 import shutil
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import tempfile
 import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TOOL = os.path.join(ROOT, "scripts", "unity_package.py")
 
 
