@@ -47,10 +47,13 @@ pub fn user_id(s: &str) -> Result<String, TIMResult> {
     Ok(s.to_owned())
 }
 
-/// A JSON array of 1 to `max` user ids.
+/// A JSON array of 1 to `max` user ids (`null`, which Tencent's C# sends for a null list, is a
+/// missing parameter).
 pub fn id_array(json: &str, max: usize) -> Result<Vec<String>, TIMResult> {
-    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(json) else {
-        return Err(TIMResult::TIM_ERR_JSON);
+    let items = match serde_json::from_str::<Value>(json) {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Null) => return Err(TIMResult::TIM_ERR_PARAM),
+        _ => return Err(TIMResult::TIM_ERR_JSON),
     };
     if items.is_empty() || items.len() > max {
         return Err(TIMResult::TIM_ERR_PARAM);
@@ -105,6 +108,8 @@ mod tests {
         assert_eq!(id_array("[]", 1), Err(TIMResult::TIM_ERR_PARAM));
         assert_eq!(id_array("[1]", 1), Err(TIMResult::TIM_ERR_JSON));
         assert_eq!(id_array("{", 1), Err(TIMResult::TIM_ERR_JSON));
+        assert_eq!(id_array("null", 1), Err(TIMResult::TIM_ERR_PARAM));
+        assert_eq!(id_array("null", 1), Err(TIMResult::TIM_ERR_PARAM));
         assert_eq!(
             id_array(&format!(r#"["{}"]"#, "x".repeat(33)), 1),
             Err(TIMResult::TIM_ERR_PARAM)

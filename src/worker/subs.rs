@@ -1,5 +1,6 @@
 //! The library's copy of the subscription list, restored after a reconnect. Same rule as the
-//! server: at most [`MAX_SUBSCRIPTIONS`], the oldest evicted first.
+//! server: newest last (re-subscribing refreshes), at most [`MAX_SUBSCRIPTIONS`], the oldest
+//! evicted first.
 
 use std::collections::VecDeque;
 
@@ -13,9 +14,8 @@ pub struct Subscriptions {
 impl Subscriptions {
     pub fn add(&mut self, ids: &[String]) {
         for id in ids {
-            if !self.ids.contains(id) {
-                self.ids.push_back(id.clone());
-            }
+            self.ids.retain(|s| s != id);
+            self.ids.push_back(id.clone());
         }
         while self.ids.len() > MAX_SUBSCRIPTIONS {
             self.ids.pop_front();
@@ -41,7 +41,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn evicts_oldest_and_keeps_order() {
+    fn evicts_oldest_and_refreshes_resubscribed() {
         let mut s = Subscriptions::default();
         let ids: Vec<String> = (0..205).map(|i| format!("u{i}")).collect();
         s.add(&ids);
@@ -52,13 +52,14 @@ mod tests {
         );
         assert_eq!(chunks[0][0], "u5");
         s.add(&["u5".to_owned()]);
+        let all = &s.chunks(300)[0];
         assert_eq!(
-            s.chunks(300)[0][0],
-            "u5",
-            "re-subscribing keeps the position"
+            (all[0].as_str(), all[199].as_str()),
+            ("u6", "u5"),
+            "re-subscribing refreshes"
         );
-        s.remove(Some(&["u5".to_owned()]));
-        assert_eq!(s.chunks(300)[0][0], "u6");
+        s.remove(Some(&["u6".to_owned()]));
+        assert_eq!(s.chunks(300)[0][0], "u7");
         s.remove(None);
         assert!(s.chunks(10).is_empty());
     }

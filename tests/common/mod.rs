@@ -368,14 +368,21 @@ impl Peer {
         }
     }
 
-    /// Reads pushes until one is a status change of `user` to `status_type`.
-    pub fn wait_status(&mut self, user: &str, status_type: u32) -> imsdk_protocol::UserStatus {
+    /// Reads pushes until one is a status change of `user` to `status_type` (with `custom`, when
+    /// given).
+    pub fn wait_status(
+        &mut self,
+        user: &str,
+        status_type: u32,
+        custom: Option<&str>,
+    ) -> imsdk_protocol::UserStatus {
         let matches = |f: &ServerFrame| match f {
             ServerFrame::StatusChanged { statuses } => statuses
                 .iter()
                 .find(|s| {
                     s.user_status_identifier == user
                         && s.user_status_status_type as u32 == status_type
+                        && custom.is_none_or(|c| s.user_status_custom_status == c)
                 })
                 .cloned(),
             _ => None,
