@@ -29,6 +29,9 @@ pub struct ServerSettings {
     pub login_timeout_s: u64,
     /// Most WebSocket sessions at once; further upgrades get HTTP 503.
     pub max_connections: usize,
+    /// SO_SNDBUF of each accepted socket, bounding what the kernel buffers for a client that stops
+    /// reading; 0 keeps the kernel's autotuning.
+    pub socket_send_buffer_bytes: usize,
 }
 
 impl Default for ServerSettings {
@@ -38,6 +41,7 @@ impl Default for ServerSettings {
             outbound_queue: 64,
             login_timeout_s: 10,
             max_connections: 200_000,
+            socket_send_buffer_bytes: 0,
         }
     }
 }

@@ -98,17 +98,16 @@ impl Conn {
     }
 
     /// Sends a close frame and waits briefly for the peer's answer so the close frame is not lost
-    /// to a TCP reset.
+    /// to a TCP reset. Bounded in time: a peer that reads nothing cannot hold the session.
     pub async fn close(&mut self, code: u16, reason: &str) {
         let frame = CloseFrame {
             code,
             reason: reason.into(),
         };
-        if self.ws.send(Message::Close(Some(frame))).await.is_err() {
-            return;
-        }
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            while let Some(Ok(_)) = self.ws.recv().await {}
+            if self.ws.send(Message::Close(Some(frame))).await.is_ok() {
+                while let Some(Ok(_)) = self.ws.recv().await {}
+            }
         })
         .await;
     }

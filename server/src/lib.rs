@@ -10,6 +10,7 @@ mod session;
 pub mod store;
 mod transport;
 
+use axum::serve::ListenerExt;
 use config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -108,6 +109,14 @@ async fn serve(
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(transport::Shared::new(&config, shutdown_rx));
     let app = transport::router(Arc::clone(&shared));
+    let send_buffer = config.server.socket_send_buffer_bytes;
+    let listener = listener.tap_io(move |tcp| {
+        // Pushes are small and latency matters more than batching.
+        let _ = tcp.set_nodelay(true);
+        if send_buffer > 0 {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+        }
+    });
     let mut stop_http = stop.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stop_http.wait_for(|s| *s != Stop::Run).await;

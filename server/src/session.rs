@@ -55,7 +55,7 @@ async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
                 conn.close(close::PROTOCOL_ERROR, "no login frame in time").await;
                 return None;
             }
-            _ = shutdown.changed() => {
+            _ = crate::transport::shutting_down(&mut shutdown) => {
                 conn.close(close::GOING_AWAY, "server shutting down").await;
                 return None;
             }
@@ -195,7 +195,7 @@ impl Session {
             tokio::select! {
                 biased;
                 reason = self.ctl.ended() => return self.end_by_store(conn, reason).await,
-                _ = shutdown.changed() => {
+                _ = crate::transport::shutting_down(&mut shutdown) => {
                     conn.close(close::GOING_AWAY, "server shutting down").await;
                     return Ending::Shutdown;
                 }
@@ -210,7 +210,13 @@ impl Session {
                     return Ending::Lost;
                 }
                 push = self.rx.recv() => match push {
-                    Some(frame) => if !conn.send_shared(frame).await { return Ending::Lost },
+                    // A client that stops reading blocks this write; the store may then end the
+                    // session as a slow consumer, which must win over the stuck write.
+                    Some(frame) => tokio::select! {
+                        biased;
+                        reason = self.ctl.ended() => return self.end_by_store(conn, reason).await,
+                        sent = conn.send_shared(frame) => if !sent { return Ending::Lost },
+                    },
                     None => return Ending::Removed,
                 },
                 incoming = conn.recv() => {

@@ -55,6 +55,13 @@ impl Shared {
     }
 }
 
+/// Completes when a graceful shutdown starts; never if the server is killed instead.
+pub async fn shutting_down(rx: &mut watch::Receiver<bool>) {
+    if rx.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(imsdk_protocol::WS_PATH, get(upgrade))

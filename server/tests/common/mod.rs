@@ -35,6 +35,7 @@ pub trait ServerEdit {
     fn with_login_timeout(self, s: u64) -> Self;
     fn with_max_frame(self, bytes: usize) -> Self;
     fn with_queue(self, frames: usize) -> Self;
+    fn with_send_buffer(self, bytes: usize) -> Self;
 }
 
 impl ServerEdit for Config {
@@ -48,6 +49,10 @@ impl ServerEdit for Config {
     }
     fn with_queue(mut self, frames: usize) -> Self {
         self.server.outbound_queue = frames;
+        self
+    }
+    fn with_send_buffer(mut self, bytes: usize) -> Self {
+        self.server.socket_send_buffer_bytes = bytes;
         self
     }
 }
@@ -116,6 +121,29 @@ impl Client {
             next_id: 100,
             pushes: Vec::new(),
         }
+    }
+
+    /// Connects with a small TCP receive buffer (for clients that stop reading) and logs in.
+    pub async fn login_small_window(addr: SocketAddr, user: &str) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let tcp = socket.connect(addr).await.expect("tcp connect");
+        let (ws, _) =
+            tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(tcp))
+                .await
+                .expect("ws");
+        let mut c = Client {
+            ws,
+            next_id: 100,
+            pushes: Vec::new(),
+        };
+        assert_eq!(
+            c.send_frame(&login_frame(user, "Linux", "small"))
+                .await
+                .code,
+            0
+        );
+        c
     }
 
     /// Connects and logs in; panics unless the login succeeds.
