@@ -9,7 +9,8 @@ use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
 use crate::sdk::{Command, Instance};
 use conn::{Connection, Incoming};
 use imsdk_protocol::{
-    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
+    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus,
+    PROTOCOL_VERSION,
 };
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -479,9 +480,7 @@ impl Worker {
                     match op {
                         Op::Subscribe(ids) => self.subs.add(&ids),
                         Op::Unsubscribe(ids) => self.subs.remove(ids.as_deref()),
-                        Op::GetUserStatus => {
-                            json = data.map(|d| d.to_string()).unwrap_or_else(|| "[]".into())
-                        }
+                        Op::GetUserStatus => json = status_array_json(data),
                         Op::SetSelfStatus => {}
                     }
                 }
@@ -628,6 +627,14 @@ impl Worker {
     fn post_result(&self, reply: Reply, code: i32, desc: &str, json: &str) {
         self.post(Event::result(reply, code, desc, json))
     }
+}
+
+/// The query result in Tencent's form: every status with its four keys, in Tencent's order.
+fn status_array_json(data: Option<serde_json::Value>) -> String {
+    let statuses: Vec<UserStatus> = data
+        .and_then(|d| serde_json::from_value(d).ok())
+        .unwrap_or_default();
+    serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into())
 }
 
 /// Local clock corrected by the server's, Unix seconds.
