@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages the suites need; installed only when missing.
 need_pkgs=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
-for p in valgrind; do need "$p"; done
+# Library/C: gcc and g++ compile tests/c/*.c and the header (C99 and C++); valgrind runs the C
+# story once (tests/c_abi.rs, inside the workspace run below).
+for p in valgrind gcc g++; do need "$p"; done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   apt-get update -qq
