@@ -57,12 +57,12 @@ namespace com.tencent.imsdk.unity
         /// <summary>A null list is passed as NULL (the C API's "absent"), not as the text "null".</summary>
         private static string IdList(List<string> ids)
         {
-            return ids == null ? null : Json.Serialize(ids);
+            return ids == null ? null : Utils.ToJson(ids);
         }
 
         private static string StatusJson(UserStatus status)
         {
-            return Json.Serialize(status ?? new UserStatus());
+            return Utils.ToJson(status ?? new UserStatus());
         }
     }
 }

@@ -32,7 +32,7 @@ namespace com.tencent.imsdk.unity
             Dispatcher.CaptureContext();
             manualDispatch = json_sdk_config != null && json_sdk_config.sdk_config_manual_dispatch == true;
             int result;
-            using (Utf8String config = new Utf8String(json_sdk_config == null ? "" : Json.Serialize(json_sdk_config)))
+            using (Utf8String config = new Utf8String(json_sdk_config == null ? "" : Utils.ToJson(json_sdk_config)))
             {
                 result = IMNativeSDK.TIMInit((ulong)sdk_app_id, config.Ptr);
             }

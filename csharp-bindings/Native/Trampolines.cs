@@ -83,7 +83,7 @@ namespace com.tencent.imsdk.unity.native
         {
             if (Listeners.UserStatusChanged != null)
             {
-                List<UserStatus> statuses = Json.Parse<List<UserStatus>>(json);
+                List<UserStatus> statuses = Utils.FromJson<List<UserStatus>>(json);
                 Dispatcher.InvokeEach(Listeners.UserStatusChanged, h => h(statuses, ""));
             }
             Dispatcher.InvokeEach(Listeners.UserStatusChangedString, h => h(json, ""));

@@ -48,7 +48,7 @@ namespace com.tencent.imsdk.unity.utils
 
         internal override void Complete(int code, string desc, string json)
         {
-            if (callback != null) callback(code, desc, Json.Parse<T>(json), UserData);
+            if (callback != null) callback(code, desc, Utils.FromJson<T>(json), UserData);
         }
     }
 

@@ -3,7 +3,9 @@ using Newtonsoft.Json;
 
 namespace com.tencent.imsdk.unity.utils
 {
-    internal static class Json
+    /// <summary>JSON as the bindings use it (Tencent's Utils.ToJson / Utils.FromJson): null members are
+    /// left out, unknown keys ignored.</summary>
+    public static class Utils
     {
         private static readonly JsonSerializerSettings Settings = new JsonSerializerSettings
         {
@@ -11,14 +13,14 @@ namespace com.tencent.imsdk.unity.utils
             MissingMemberHandling = MissingMemberHandling.Ignore,
         };
 
-        internal static string Serialize(object value)
+        public static string ToJson(object value)
         {
             return JsonConvert.SerializeObject(value, Formatting.None, Settings);
         }
 
         /// <summary>The raw text when T is string; otherwise the parsed value, or default (logged) when
         /// the text is empty or not valid JSON for T.</summary>
-        internal static T Parse<T>(string json)
+        public static T FromJson<T>(string json)
         {
             if (typeof(T) == typeof(string)) return (T)(object)json;
             if (string.IsNullOrEmpty(json)) return default(T);

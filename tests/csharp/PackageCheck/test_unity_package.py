@@ -57,7 +57,7 @@ class PackageCheck(unittest.TestCase):
         self.assertRejected("Runtime/Enums/Enums.cs: no .meta")
 
     def test_duplicate_guid(self):
-        shutil.copy(self.path("Runtime/Utils/Log.cs.meta"), self.path("Runtime/Utils/Json.cs.meta"))
+        shutil.copy(self.path("Runtime/Utils/Log.cs.meta"), self.path("Runtime/Utils/Utils.cs.meta"))
         self.assertRejected("also used by")
 
     def test_invalid_json(self):
