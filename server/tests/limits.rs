@@ -160,13 +160,7 @@ async fn subscription_list_evicts_the_oldest_above_the_cap() {
     let _a = Client::login(addr, "alice", "Linux", "a").await;
     let _b = Client::login(addr, "bob", "Linux", "b").await;
     let _c = Client::login(addr, "carol", "Linux", "c").await;
-    let heard: Vec<String> = d
-        .drain_statuses()
-        .await
-        .into_iter()
-        .map(|s| s.user_status_identifier)
-        .filter(|u| u != "dave")
-        .collect();
+    let heard = d.heard_except("dave").await;
     assert_eq!(heard, vec!["bob", "carol"]);
 }
 
@@ -199,13 +193,7 @@ async fn unsubscribe_removes_and_null_or_empty_clears() {
     assert_eq!(d.unsubscribe(Some(&["alice"])).await.code, 0);
     let _a = Client::login(addr, "alice", "Linux", "a").await;
     let _b = Client::login(addr, "bob", "Linux", "b").await;
-    let heard: Vec<String> = d
-        .drain_statuses()
-        .await
-        .into_iter()
-        .map(|s| s.user_status_identifier)
-        .filter(|u| u != "dave")
-        .collect();
+    let heard = d.heard_except("dave").await;
     assert_eq!(heard, vec!["bob"]);
     assert_eq!(d.unsubscribe(Some(&[])).await.code, 0);
     let _c = Client::login(addr, "carol", "Linux", "c").await;
@@ -213,13 +201,7 @@ async fn unsubscribe_removes_and_null_or_empty_clears() {
     assert_eq!(d.unsubscribe(None).await.code, 0);
     let mut a2 = Client::login(addr, "alice", "Mac", "a2").await;
     a2.set_status(Some("x")).await;
-    let heard: Vec<String> = d
-        .drain_statuses()
-        .await
-        .into_iter()
-        .map(|s| s.user_status_identifier)
-        .filter(|u| u != "dave")
-        .collect();
+    let heard = d.heard_except("dave").await;
     assert_eq!(heard, Vec::<String>::new());
 }
 

@@ -234,6 +234,16 @@ impl Client {
         out
     }
 
+    /// Ids of the users whose status pushes were already queued, leaving out `me`.
+    pub async fn heard_except(&mut self, me: &str) -> Vec<String> {
+        let statuses = self.drain_statuses().await;
+        statuses
+            .into_iter()
+            .map(|s| s.user_status_identifier)
+            .filter(|u| u != me)
+            .collect()
+    }
+
     /// Waits for the next status push.
     pub async fn next_status(&mut self) -> UserStatus {
         if let Some(pos) = self
