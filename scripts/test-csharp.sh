@@ -19,7 +19,7 @@ fi
 
 echo "== cargo build -p imsdk -p imsdk-server"
 cargo build -q -p imsdk -p imsdk-server
-target_dir="$(pwd)/target/debug"
+target_dir="${CARGO_TARGET_DIR:-$(pwd)/target}/debug"
 
 build=tests/csharp/build
 mkdir -p "$build"
