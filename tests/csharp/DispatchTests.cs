@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using com.tencent.imsdk.unity;
@@ -72,15 +73,36 @@ namespace ImSDK.Tests
                 thread = Thread.CurrentThread.ManagedThreadId;
             });
             Assert.AreEqual(TIMResult.TIM_SUCC, r);
-            // The library holds the result until pumped; a game or server loop calls this every frame/tick.
+            Pump(() => code != -1);
+            Assert.AreEqual(0, code);
+            Assert.AreEqual(Thread.CurrentThread.ManagedThreadId, thread);
+
+            // Calls in flight at Uninit, their results unpumped: each still gets exactly one callback.
+            Dictionary<string, int> seen = new Dictionary<string, int>();
+            for (int i = 0; i < 50; i++)
+            {
+                TencentIMSDK.GetUserStatus(new List<string> { "alice" }, (int c, string d, string data, string u) =>
+                {
+                    int n;
+                    seen.TryGetValue(u, out n);
+                    seen[u] = n + 1;
+                });
+            }
+            Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.Uninit());
+            Pump(() => seen.Count == 50);
+            Assert.AreEqual(50, seen.Count);
+            foreach (KeyValuePair<string, int> call in seen) Assert.AreEqual(1, call.Value, call.Key);
+        }
+
+        /// <summary>A game or server loop calls DispatchCallbacks every frame or tick; this is that loop.</summary>
+        private static void Pump(Func<bool> done)
+        {
             Stopwatch clock = Stopwatch.StartNew();
-            while (code == -1 && clock.Elapsed < Timeout)
+            while (!done() && clock.Elapsed < Timeout)
             {
                 TencentIMSDK.DispatchCallbacks();
                 Thread.Yield();
             }
-            Assert.AreEqual(0, code);
-            Assert.AreEqual(Thread.CurrentThread.ManagedThreadId, thread);
         }
     }
 }
