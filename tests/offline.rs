@@ -405,18 +405,19 @@ fn manual_dispatch_runs_callbacks_on_the_pumping_thread() {
 }
 
 unsafe extern "C" fn uninit_inside(
-    code: i32,
+    _code: i32,
     _d: *const c_char,
     _j: *const c_char,
     ud: *const c_void,
 ) {
-    // Re-entrancy: calling back into the library from a callback, TIMUninit included.
-    let rc_status = TIMGetLoginStatus() as i32;
+    // Re-entrancy: calling back into the library from a callback, TIMUninit included. The three
+    // results are reported as one number: status * 1 + TIMUninit * 1000 + TIMLogout * 100.
+    let status = TIMGetLoginStatus() as i32;
     let rc = TIMUninit();
     let rc_after = unsafe { TIMLogout(None, null()) };
     unsafe {
         on_result(
-            code * 0 + rc * 1000 + rc_after * 100 + rc_status,
+            rc * 1000 + rc_after * 100 + status,
             c"".as_ptr(),
             c"".as_ptr(),
             ud,

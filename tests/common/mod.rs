@@ -261,7 +261,7 @@ pub fn wait_change(user: &str, status_type: u64, custom: Option<&str>) -> serde_
             Rec::Changed(serde_json::Value::Array(items)) => items.iter().any(|s| {
                 s["user_status_identifier"] == user
                     && s["user_status_status_type"] == status_type
-                    && custom.is_none_or(|c| s["user_status_custom_status"] == c)
+                    && custom.map_or(true, |c| s["user_status_custom_status"] == c)
             }),
             _ => false,
         },
@@ -382,7 +382,7 @@ impl Peer {
                 .find(|s| {
                     s.user_status_identifier == user
                         && s.user_status_status_type as u32 == status_type
-                        && custom.is_none_or(|c| s.user_status_custom_status == c)
+                        && custom.map_or(true, |c| s.user_status_custom_status == c)
                 })
                 .cloned(),
             _ => None,

@@ -1,0 +1,238 @@
+//! Figures for the native library, printed: `cargo run --release --example bench [-- N]`.
+//!
+//! - call return: how long `TIMGetUserStatus` / `TIMSetSelfStatus` take to return (median, p99);
+//! - A→B: A's `SetSelfStatus` until B's status callback runs, through an `imsdk-server` on
+//!   loopback (median, p99); A and B are separate processes (the SDK is one per process), the
+//!   send time travels in the custom status and both read the same system clock;
+//! - RSS: B's resident memory before `TIMInit` and after `TIMLogin` succeeded.
+//!
+//! Roles: the parent runs the server; `bench b URL N` and `bench a URL N` are the two users.
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use ImSDK::*;
+
+const APP: u64 = 1_400_000_001;
+const KEY: &str = "imsdk-dev-secret-key";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("a") => sender(&args[2], args[3].parse().unwrap_or(2000)),
+        Some("b") => receiver(&args[2], args[3].parse().unwrap_or(2000)),
+        n => parent(n.and_then(|n| n.parse().ok()).unwrap_or(2000)),
+    }
+}
+
+fn parent(n: usize) {
+    let mut config = imsdk_server::config::Config::dev_default();
+    config.apps[0].accounts = vec!["a".into(), "b".into()];
+    let server = imsdk_server::ServerHandle::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .expect("server");
+    let url = format!("ws://{}/ws", server.addr());
+    let exe = std::env::current_exe().expect("exe");
+    let mut b = Command::new(&exe)
+        .args(["b", &url, &n.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn b");
+    let mut lines = BufReader::new(b.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok);
+    for line in lines.by_ref() {
+        if line == "READY" {
+            break;
+        }
+        println!("{line}");
+    }
+    let a = Command::new(&exe)
+        .args(["a", &url, &n.to_string()])
+        .status()
+        .expect("run a");
+    assert!(a.success(), "sender failed");
+    for line in lines {
+        println!("{line}");
+    }
+    assert!(b.wait().expect("b").success(), "receiver failed");
+}
+
+// ---- shared by both users -------------------------------------------------------------------
+
+static DONE: Mutex<Option<i32>> = Mutex::new(None);
+static DONE_CV: Condvar = Condvar::new();
+
+unsafe extern "C" fn on_result(code: i32, _d: *const c_char, _j: *const c_char, _u: *const c_void) {
+    *DONE.lock().unwrap_or_else(|e| e.into_inner()) = Some(code);
+    DONE_CV.notify_all();
+}
+
+fn wait_result() -> i32 {
+    let g = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut g, _) = DONE_CV
+        .wait_timeout_while(g, WAIT, |r| r.is_none())
+        .unwrap_or_else(|e| e.into_inner());
+    g.take().unwrap_or(-1)
+}
+
+fn call(f: impl FnOnce() -> i32) -> i32 {
+    *DONE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    assert_eq!(f(), 0, "call refused");
+    wait_result()
+}
+
+fn start(user: &str, url: &str) {
+    let config = CString::new(format!(r#"{{"sdk_config_server_url":"{url}"}}"#)).expect("c");
+    assert_eq!(unsafe { TIMInit(APP, config.as_ptr()) }, 0);
+    let (u, s) = (
+        CString::new(user).expect("c"),
+        CString::new(imsdk_usersig::generate(APP, KEY, user, 3600)).expect("c"),
+    );
+    assert_eq!(
+        call(|| unsafe { TIMLogin(u.as_ptr(), s.as_ptr(), Some(on_result), std::ptr::null()) }),
+        0
+    );
+}
+
+fn now_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Times `n` synchronous returns of `f` (callbacks NULL: nothing else to wait for).
+fn time_calls(n: usize, mut f: impl FnMut() -> i32) -> Vec<f64> {
+    let mut t: Vec<f64> = (0..n)
+        .map(|_| {
+            let s = Instant::now();
+            assert_eq!(f(), 0);
+            s.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t
+}
+
+// ---- B: receives, measures --------------------------------------------------------------------
+
+static ARRIVALS: Mutex<Vec<(u128, String)>> = Mutex::new(Vec::new());
+static ARRIVED: Condvar = Condvar::new();
+
+unsafe extern "C" fn on_changed(json: *const c_char, _ud: *const c_void) {
+    let at = now_ns();
+    let json = unsafe { CStr::from_ptr(json) }
+        .to_string_lossy()
+        .into_owned();
+    ARRIVALS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((at, json));
+    ARRIVED.notify_all();
+}
+
+fn receiver(url: &str, n: usize) {
+    let before = rss_kib();
+    start("b", url);
+    let after = rss_kib();
+    TIMSetUserStatusChangedCallback(Some(on_changed), std::ptr::null());
+    let ids = CString::new(r#"["b"]"#).expect("c");
+    let get = time_calls(20_000, || unsafe {
+        TIMGetUserStatus(ids.as_ptr(), None, std::ptr::null())
+    });
+    let sub = CString::new(r#"["a"]"#).expect("c");
+    assert_eq!(
+        call(|| unsafe { TIMSubscribeUserStatus(sub.as_ptr(), Some(on_result), std::ptr::null()) }),
+        0
+    );
+    ARRIVALS.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    println!("READY");
+    // A's n custom statuses (plus its online notification).
+    let deadline = Instant::now() + WAIT * 4;
+    let mut got = ARRIVALS.lock().unwrap_or_else(|e| e.into_inner());
+    while got.iter().filter(|(_, j)| j.contains("\"t")).count() < n && Instant::now() < deadline {
+        got = ARRIVED
+            .wait_timeout(got, Duration::from_secs(1))
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+    let mut lat: Vec<f64> = got
+        .iter()
+        .filter_map(|(at, json)| {
+            let v: serde_json::Value = serde_json::from_str(json).ok()?;
+            let sent: u128 = v[0]["user_status_custom_status"]
+                .as_str()?
+                .strip_prefix('t')?
+                .parse()
+                .ok()?;
+            Some(at.saturating_sub(sent) as f64 / 1000.0)
+        })
+        .collect();
+    drop(got);
+    lat.sort_by(f64::total_cmp);
+    TIMUninit();
+    println!(
+        "call return, TIMGetUserStatus (20000 calls): median {:.2} µs, p99 {:.2} µs",
+        percentile(&get, 0.5),
+        percentile(&get, 0.99)
+    );
+    println!(
+        "A SetSelfStatus → B callback over loopback ({} changes): median {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+        lat.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "RSS added by TIMInit + TIMLogin: {} KiB ({} → {} KiB)",
+        after.saturating_sub(before),
+        before,
+        after
+    );
+}
+
+// ---- A: sends -----------------------------------------------------------------------------------
+
+fn sender(url: &str, n: usize) {
+    start("a", url);
+    let mut ret = Vec::with_capacity(n);
+    for _ in 0..n {
+        let json = CString::new(format!(
+            r#"{{"user_status_custom_status":"t{}"}}"#,
+            now_ns()
+        ))
+        .expect("c");
+        *DONE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let s = Instant::now();
+        let rc = unsafe { SetSelfStatus(json.as_ptr(), Some(on_result), std::ptr::null()) };
+        ret.push(s.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(rc, 0);
+        assert_eq!(wait_result(), 0, "set failed");
+    }
+    ret.sort_by(f64::total_cmp);
+    println!(
+        "call return, SetSelfStatus ({n} calls): median {:.2} µs, p99 {:.2} µs",
+        percentile(&ret, 0.5),
+        percentile(&ret, 0.99)
+    );
+    TIMUninit();
+}
