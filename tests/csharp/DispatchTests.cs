@@ -35,7 +35,9 @@ namespace ImSDK.Tests
             // The main thread is busy: results (and own-status events) pile up in the queue.
             Assert.IsTrue(Dispatcher.WaitUntilQueued(burst, 10000), "results did not arrive");
             Assert.AreEqual(0, delivered, "a callback ran off the main thread's loop");
-            Assert.AreEqual(1, Loop.Posts - postsBefore, "one drain job for the whole burst");
+            // One drain job covers the whole burst (it may have been posted just before it, for a late event).
+            Assert.AreEqual(1, Loop.Pending, "drain jobs waiting");
+            Assert.LessOrEqual(Loop.Posts - postsBefore, 1, "drain jobs posted during the burst");
             Assert.IsTrue(Loop.RunUntil(() => delivered == burst, Timeout));
             Assert.AreEqual(0, offThread);
         }
@@ -78,20 +80,12 @@ namespace ImSDK.Tests
             Assert.AreEqual(Thread.CurrentThread.ManagedThreadId, thread);
 
             // Calls in flight at Uninit, their results unpumped: each still gets exactly one callback.
-            Dictionary<string, int> seen = new Dictionary<string, int>();
+            CallCounter counter = new CallCounter();
             for (int i = 0; i < 50; i++)
-            {
-                TencentIMSDK.GetUserStatus(new List<string> { "alice" }, (int c, string d, string data, string u) =>
-                {
-                    int n;
-                    seen.TryGetValue(u, out n);
-                    seen[u] = n + 1;
-                });
-            }
+                Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.GetUserStatus(new List<string> { "alice" }, counter.Callback));
             Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.Uninit());
-            Pump(() => seen.Count == 50);
-            Assert.AreEqual(50, seen.Count);
-            foreach (KeyValuePair<string, int> call in seen) Assert.AreEqual(1, call.Value, call.Key);
+            Pump(() => counter.Calls == 50);
+            counter.AssertEachOnce(50);
         }
 
         /// <summary>A game or server loop calls DispatchCallbacks every frame or tick; this is that loop.</summary>

@@ -22,27 +22,18 @@ namespace ImSDK.Tests
         {
             InitAndLogIn("alice");
             const int calls = 200;
-            Dictionary<string, int> seen = new Dictionary<string, int>();
+            CallCounter counter = new CallCounter();
             for (int i = 0; i < calls; i++)
-            {
-                TIMResult r = TencentIMSDK.GetUserStatus(new List<string> { "alice", "bob" }, (int code, string desc, string data, string user_data) =>
-                {
-                    int n;
-                    seen.TryGetValue(user_data, out n);
-                    seen[user_data] = n + 1;
-                });
-                Assert.AreEqual(TIMResult.TIM_SUCC, r);
-            }
+                Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.GetUserStatus(new List<string> { "alice", "bob" }, counter.Callback));
             Assert.AreEqual(TIMResult.TIM_SUCC, TencentIMSDK.Uninit());
             Assert.AreEqual(0, PendingCalls.Count);
-            Assert.IsTrue(Loop.RunUntil(() => seen.Count == calls, Timeout), "only " + seen.Count + " callbacks");
-            foreach (KeyValuePair<string, int> call in seen) Assert.AreEqual(1, call.Value, call.Key);
+            Assert.IsTrue(Loop.RunUntil(() => counter.Calls == calls, Timeout), "only " + counter.Calls + " callbacks");
+            counter.AssertEachOnce(calls);
 
             // A new session works, and nothing of the old one arrives late.
             InitAndLogIn("alice");
             Assert.AreEqual("alice", GetStatus("alice")[0].user_status_identifier);
-            Assert.AreEqual(calls, seen.Count);
-            foreach (KeyValuePair<string, int> call in seen) Assert.AreEqual(1, call.Value, call.Key);
+            counter.AssertEachOnce(calls);
         }
 
         [Test]

@@ -16,6 +16,9 @@ namespace ImSDK.Tests.Support
 
         public int ThreadId { get; private set; }
 
+        /// <summary>Jobs posted and not yet run.</summary>
+        public int Pending { get { return work.Count; } }
+
         /// <summary>Jobs posted so far.</summary>
         public long Posts { get { return Interlocked.Read(ref posts); } }
 
