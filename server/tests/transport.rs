@@ -85,3 +85,34 @@ async fn a_session_that_stops_reading_is_closed_with_4003_and_others_go_on() {
     );
     assert_eq!(a.heartbeat().await.code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_over_the_cap_get_503_and_a_freed_slot_is_reused() {
+    let mut config = config(|_| {});
+    config.server.max_connections = 1;
+    let server = start(config);
+    let url = format!("ws://{}/ws", server.addr());
+    let first = Client::login(server.addr(), "alice", "Linux", "a").await;
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 503),
+        other => panic!("expected 503, got {other:?}"),
+    }
+    let mut first = first;
+    let reply = first.request(|id| ClientFrame::Logout { id }).await;
+    assert_eq!(reply.code, 0);
+    assert_eq!(first.end().await, End::Close(close::LOGGED_OUT));
+    // The slot is released when the session task ends; retry until it is (bounded).
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(&url).await {
+            use futures_util::SinkExt;
+            ws.send(tokio_tungstenite::tungstenite::Message::text(
+                imsdk_protocol::encode(&login_frame("bob", "Linux", "b")),
+            ))
+            .await
+            .unwrap();
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "slot never freed");
+    }
+}

@@ -1,0 +1,118 @@
+//! Measures the server's resident memory per idle logged-in session.
+//!
+//!     cargo build --release -p imsdk-server --example idle_rss
+//!     target/release/examples/idle_rss [SESSIONS=5000]
+//!
+//! Starts `target/release/imsdk-server` with SESSIONS imported accounts, logs one WebSocket session
+//! in for each, and prints the server's RSS growth divided by SESSIONS (Linux: reads /proc).
+
+use futures_util::{SinkExt, StreamExt};
+use imsdk_protocol::{encode, ClientFrame, PROTOCOL_VERSION};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use tokio_tungstenite::tungstenite::Message;
+
+const APP: u64 = 1_400_000_001;
+const KEY: &str = "imsdk-dev-secret-key";
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .unwrap_or("VmRSS: 0 kB");
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5000);
+    let exe = std::env::current_exe().expect("exe");
+    let bin = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("imsdk-server");
+    let config = std::env::temp_dir().join(format!("idle-rss-{}.toml", std::process::id()));
+    let accounts: Vec<String> = (0..n).map(|i| format!("\"u{i}\"")).collect();
+    std::fs::write(
+        &config,
+        format!(
+            "[[app]]\nsdk_app_id = {APP}\nsecret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
+             user_status_enabled = true\nfriend_status_notify = true\naccounts = [{}]\n",
+            accounts.join(",")
+        ),
+    )
+    .expect("write config");
+    let mut child = Command::new(&bin)
+        .args([
+            "--config",
+            config.to_str().unwrap_or_default(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start imsdk-server (build it with --release first)");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let addr = line
+        .strip_prefix("imsdk-server listening on ")
+        .expect("listening line")
+        .to_owned();
+    let pid = child.id();
+    let before = rss_kib(pid);
+
+    let mut sessions = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let logins = chunk.iter().map(|&i| {
+            let addr = addr.clone();
+            async move {
+                let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+                    .await
+                    .expect("connect");
+                let user = format!("u{i}");
+                let login = ClientFrame::Login {
+                    id: 1,
+                    version: PROTOCOL_VERSION,
+                    sdk_app_id: APP,
+                    user_sig: imsdk_usersig::generate(APP, KEY, &user, 3600),
+                    user_id: user,
+                    platform: "Linux".into(),
+                    instance_id: format!("i{i}"),
+                };
+                ws.send(Message::text(encode(&login)))
+                    .await
+                    .expect("send login");
+                let reply = ws.next().await.expect("reply").expect("reply frame");
+                assert!(
+                    reply.to_text().unwrap_or_default().contains("\"code\":0"),
+                    "login failed: {reply:?}"
+                );
+                ws
+            }
+        });
+        sessions.extend(futures_util::future::join_all(logins).await);
+    }
+    // Let the server settle (allocator, pushes of own ONLINE status already written).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let after = rss_kib(pid);
+    println!(
+        "{n} idle sessions: server RSS {before} KiB -> {after} KiB, {:.1} KiB per session",
+        (after.saturating_sub(before)) as f64 / n as f64
+    );
+    drop(sessions);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&config);
+}
