@@ -1,7 +1,8 @@
 //! One imported account: its sessions, custom status, subscriptions and friends.
 //!
-//! Lock order: `state` may be held while taking other accounts' `links` (a leaf lock, never held
-//! while taking anything else). Two `state` locks are never held at once.
+//! Lock order: `sub_ops` (one account's subscription change) before any `state`; `state` may be
+//! held while taking other accounts' `links` (a leaf lock, never held while taking anything else).
+//! Two `state` locks are never held at once.
 
 use super::fanout::{Frame, SessionLink};
 use super::lock;
@@ -15,6 +16,9 @@ pub struct Account {
     state: Mutex<AccountState>,
     /// Outbound handles of the online sessions (leaf lock).
     links: Mutex<Vec<SessionLink>>,
+    /// Serialises this account's subscription changes across their two steps (own list, then the
+    /// targets' subscriber sets). Taken before, never while holding, any `state` lock.
+    sub_ops: Mutex<()>,
 }
 
 /// How the account's last session ended.
@@ -99,11 +103,17 @@ impl Account {
                 rates: Rates::default(),
             }),
             links: Mutex::new(Vec::new()),
+            sub_ops: Mutex::new(()),
         }
     }
 
     pub fn state(&self) -> MutexGuard<'_, AccountState> {
         lock(&self.state)
+    }
+
+    /// Held for the whole of a subscription change of this account.
+    pub fn subscription_change(&self) -> MutexGuard<'_, ()> {
+        lock(&self.sub_ops)
     }
 
     pub fn status(&self) -> UserStatus {

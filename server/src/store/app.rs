@@ -139,6 +139,7 @@ impl App {
         let Some(acc) = self.account(user_id) else {
             return;
         };
+        let _serial = acc.subscription_change();
         let dropped = {
             let mut st = acc.state();
             if !st.sessions.is_empty() || st.offline_gen != gen {
@@ -195,6 +196,7 @@ impl App {
             return Err(failed.first().map_or(code::INVALID_PARAMETERS, |f| f.1));
         }
         let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let _serial = acc.subscription_change();
         let evicted = {
             let mut st = acc.state();
             for target in &found {
@@ -222,6 +224,7 @@ impl App {
         }
         self.check_rate(caller, |r| &mut r.unsubscribe)?;
         let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let _serial = acc.subscription_change();
         let removed = {
             let mut st = acc.state();
             match ids {
