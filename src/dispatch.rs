@@ -119,6 +119,7 @@ impl Shared {
 
 pub struct Dispatcher {
     shared: Arc<Shared>,
+    manual: bool,
     thread: Mutex<Option<(ThreadId, JoinHandle<()>)>>,
 }
 
@@ -137,6 +138,7 @@ impl Dispatcher {
         };
         Ok(Dispatcher {
             shared,
+            manual,
             thread: Mutex::new(thread),
         })
     }
@@ -149,8 +151,12 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the events queued so far on the calling thread; returns how many host callbacks ran.
+    /// Manual dispatch: runs the events queued so far on the calling thread and returns how many
+    /// host callbacks ran. 0 without manual dispatch (the callback thread owns the queue).
     pub fn pump(&self) -> usize {
+        if !self.manual {
+            return 0;
+        }
         let queued = self.shared.lock().events.len();
         let mut ran = 0;
         for _ in 0..queued {

@@ -3,8 +3,8 @@
 //! unchanged. The rest of Tencent's API (messages, groups, friends...) is not provided.
 
 use super::args::{instance, reply};
-use super::export;
 use super::types::TIMCommCallback;
+use super::{boundary, export};
 use crate::dispatch::Event;
 use std::ffi::{c_char, c_int, c_void};
 
@@ -47,7 +47,9 @@ macro_rules! ignored_listener {
         /// Accepted for compatibility with Tencent's C# layer; never called.
         #[no_mangle]
         pub extern "C" fn $name(cb: TIMAnyCallback, user_data: *const c_void) {
-            let _ = (cb, user_data);
+            boundary((), || {
+                let _ = (cb, user_data);
+            })
         }
     )*};
 }
@@ -77,5 +79,7 @@ ignored_listener!(
 /// Accepted for compatibility with Tencent's C# layer; does nothing.
 #[no_mangle]
 pub extern "C" fn TIMRemoveRecvNewMsgCallback(cb: TIMAnyCallback) {
-    let _ = cb;
+    boundary((), || {
+        let _ = cb;
+    })
 }

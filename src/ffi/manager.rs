@@ -133,7 +133,7 @@ pub unsafe extern "C" fn TIMGetLoginUserID(user_id_buffer: *mut c_char) -> c_int
 #[no_mangle]
 pub extern "C" fn TIMGetSDKVersion() -> *const c_char {
     static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
-    VERSION.as_ptr().cast()
+    boundary(std::ptr::null(), || VERSION.as_ptr().cast())
 }
 
 /// Server time in Unix seconds (the local clock corrected at each login and heartbeat).

@@ -395,10 +395,10 @@ impl Worker {
             .values()
             .any(|(p, _)| matches!(p, Pending::Login { reply: Some(_) }));
         self.drop_connection();
-        self.fail_pending(code::NET_DISCONNECT, "connection lost");
         if logging_out || first_login {
-            self.end_session(None);
-        } else if self.session.is_some() {
+            return self.end_session(None);
+        }
+        if self.session.is_some() {
             self.post(Event::network(
                 TIMNetworkStatus::kTIMDisconnected,
                 code::NET_DISCONNECT,
@@ -406,16 +406,18 @@ impl Worker {
             ));
             self.schedule_reconnect();
         }
+        self.fail_pending(code::NET_DISCONNECT, "connection lost");
     }
 
     /// Leaves the session: logged out, nothing to restore.
+    /// The status changes before any callback is queued, so callbacks read the new one.
     fn end_session(&mut self, why: Option<Ended>) {
         self.drop_connection();
-        self.fail_pending(code::NET_DISCONNECT, "session ended");
         self.session = None;
         self.reconnect_at = None;
         self.subs.remove(None);
         self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        self.fail_pending(code::NET_DISCONNECT, "session ended");
         match why {
             Some(Ended::Kicked) => self.post(Event::KickedOffline),
             Some(Ended::SigExpired) => self.post(Event::UserSigExpired),
@@ -601,9 +603,9 @@ impl Worker {
 
     fn shutdown(&mut self) {
         self.drop_connection();
-        self.fail_pending(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
         self.session = None;
         self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        self.fail_pending(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
     }
 
     fn set_status(&self, status: TIMLoginStatus) {
