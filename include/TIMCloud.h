@@ -24,6 +24,24 @@
 
 #include <stdint.h>
 
+/* JSON keys (Tencent's names). TIMUserStatus: */
+#define kTIMUserStatusIdentifier "user_status_identifier"
+#define kTIMUserStatusStatusType "user_status_status_type"
+#define kTIMUserStatusCustomStatus "user_status_custom_status"
+#define kTIMUserStatusOnlineDevices "user_status_online_devices"
+#define KTIMUserStatusOnlineDevices kTIMUserStatusOnlineDevices
+/* json_sdk_config of TIMInit: Tencent's keys (accepted, unused) and this library's. */
+#define kTIMSdkConfigConfigFilePath "sdk_config_config_file_path"
+#define kTIMSdkConfigLogFilePath "sdk_config_log_file_path"
+#define kTIMSdkConfigServerUrl "sdk_config_server_url"
+#define kTIMSdkConfigCaFile "sdk_config_ca_file"
+#define kTIMSdkConfigManualDispatch "sdk_config_manual_dispatch"
+#define kTIMSdkConfigRequestTimeoutMs "sdk_config_request_timeout_ms"
+#define kTIMSdkConfigPlatform "sdk_config_platform"
+#define kTIMSdkConfigReconnectMinMs "sdk_config_reconnect_min_ms"
+#define kTIMSdkConfigReconnectMaxMs "sdk_config_reconnect_max_ms"
+
+
 // Result of `TIMGetLoginStatus`.
 typedef enum TIMLoginStatus {
   kTIMLoginStatus_Logined = 1,
