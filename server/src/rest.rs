@@ -5,7 +5,8 @@
 use crate::store::App;
 use crate::transport::Shared;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use imsdk_protocol::{code, UserStatusType};
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 /// REST error codes (Tencent's server-API codes).
 pub mod rest_code {
+    /// The request body could not be read (too large, broken transfer).
+    pub const HTTP_PARSE: i32 = 60002;
     /// The request body is not the expected JSON.
     pub const JSON_PARSE: i32 = 60003;
     /// `sdkappid` missing or unknown.
@@ -32,8 +35,17 @@ pub async fn handle(
     State(shared): State<Arc<Shared>>,
     Path((service, command)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            return answer(Err((
+                rest_code::HTTP_PARSE,
+                format!("cannot read the request body: {e}"),
+            )))
+        }
+    };
     let outcome = authenticate(&shared, query.as_deref().unwrap_or("")).and_then(|app| {
         match (service.as_str(), command.as_str()) {
             ("im_open_login_svc", "account_import") => account_import(app, &body),
@@ -48,6 +60,11 @@ pub async fn handle(
         }
     });
     answer(outcome)
+}
+
+/// Largest accepted request body (500 ids of 32 bytes need ~20 KiB).
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(1024 * 1024)
 }
 
 pub async fn not_found() -> Response {

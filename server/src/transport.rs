@@ -65,7 +65,10 @@ pub async fn shutting_down(rx: &mut watch::Receiver<bool>) {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(imsdk_protocol::WS_PATH, get(upgrade))
-        .route("/v4/{service}/{command}", post(crate::rest::handle))
+        .route(
+            "/v4/{service}/{command}",
+            post(crate::rest::handle).layer(crate::rest::body_limit()),
+        )
         .fallback(crate::rest::not_found)
         .with_state(shared)
 }
