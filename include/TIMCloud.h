@@ -131,6 +131,9 @@ extern "C" {
 // TIM_ERR_SDKUNINIT before `TIMInit` (Tencent's C# calls it first and ignores the result).
 int callExperimentalAPI(const char *json_param, TIMCommCallback cb, const void *user_data);
 
+// Same as `callExperimentalAPI` (the name some of Tencent's layers use).
+int TIMCallExperimentalAPI(const char *json_param, TIMCommCallback cb, const void *user_data);
+
 // Accepted and answered with success; the configuration is ignored.
 int TIMSetConfig(const char *json_config, TIMCommCallback cb, const void *user_data);
 

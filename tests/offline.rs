@@ -479,3 +479,29 @@ fn many_threads_calling_at_once_each_get_one_answer() {
     }
     server.join().expect("server thread");
 }
+
+#[test]
+fn exports_touched_by_tencents_csharp_layer_are_harmless() {
+    let _g = serial();
+    assert_eq!(init("ws://127.0.0.1:9/ws", ""), 0);
+    let tag = new_tag();
+    let json = cs(r#"{"request_internal_operation":"internal_operation_set_ui_platform"}"#);
+    assert_eq!(
+        callExperimentalAPI(json.as_ptr(), Some(on_result), tag as *const c_void),
+        0
+    );
+    assert_eq!(result_of(tag, WAIT).0, 0);
+    let tag = new_tag();
+    assert_eq!(
+        TIMSetConfig(cs("{}").as_ptr(), Some(on_result), tag as *const c_void),
+        0
+    );
+    assert_eq!(result_of(tag, WAIT).0, 0);
+    unsafe extern "C" fn any() {}
+    TIMSetConvEventCallback(Some(any), null());
+    TIMSetLogCallback(None, null());
+    TIMAddRecvNewMsgCallback(Some(any), null());
+    TIMRemoveRecvNewMsgCallback(Some(any));
+    assert_eq!(TIMUninit(), 0);
+    assert!(snapshot().is_empty(), "{:?}", snapshot());
+}

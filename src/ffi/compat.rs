@@ -23,6 +23,16 @@ pub extern "C" fn callExperimentalAPI(
     accept(cb, user_data)
 }
 
+/// Same as `callExperimentalAPI` (the name some of Tencent's layers use).
+#[no_mangle]
+pub extern "C" fn TIMCallExperimentalAPI(
+    json_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    callExperimentalAPI(json_param, cb, user_data)
+}
+
 /// Accepted and answered with success; the configuration is ignored.
 #[no_mangle]
 pub extern "C" fn TIMSetConfig(
