@@ -1,12 +1,14 @@
 //! The worker thread: owns the connection, the session and every pending request. It sleeps in
 //! `mio::Poll` until a command (woken by [`WAKE`]), a socket event or its next timer.
 
+mod backoff;
 mod conn;
 mod subs;
 
 use crate::dispatch::{Event, Reply};
 use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
 use crate::sdk::{Command, Instance};
+use backoff::Backoff;
 use conn::{Connection, Incoming};
 use imsdk_protocol::{
     code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus,
@@ -87,8 +89,7 @@ struct Worker {
     heartbeat_wait: Duration,
     next_heartbeat: Option<Instant>,
     reconnect_at: Option<Instant>,
-    backoff: Duration,
-    rng: u64,
+    backoff: Backoff,
 }
 
 fn random_u64() -> u64 {
@@ -112,7 +113,11 @@ fn unix_now() -> i64 {
 impl Worker {
     fn new(inst: Arc<Instance>, poll: mio::Poll) -> Worker {
         let tls = conn::tls_config(&inst.config);
-        let backoff = inst.config.reconnect_min;
+        let backoff = Backoff::new(
+            inst.config.reconnect_min,
+            inst.config.reconnect_max,
+            random_u64(),
+        );
         Worker {
             tls,
             instance_id: format!("{:016x}{:016x}", random_u64(), random_u64()),
@@ -129,7 +134,6 @@ impl Worker {
             next_heartbeat: None,
             reconnect_at: None,
             backoff,
-            rng: random_u64() | 1,
         }
     }
 
@@ -227,7 +231,7 @@ impl Worker {
             v.user_id = user_id.clone();
         });
         self.session = Some(Session { user_id, user_sig });
-        self.backoff = self.inst.config.reconnect_min;
+        self.backoff.reset();
         self.connect(Some(reply));
     }
 
@@ -339,15 +343,7 @@ impl Worker {
     }
 
     fn schedule_reconnect(&mut self) {
-        let base = self.backoff;
-        self.backoff = (self.backoff * 2).min(self.inst.config.reconnect_max);
-        // xorshift64: jitter in [base/2, base].
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        let half = base.as_millis() as u64 / 2;
-        let delay = Duration::from_millis(half + self.rng % (half + 1));
-        self.reconnect_at = Some(Instant::now() + delay);
+        self.reconnect_at = Some(Instant::now() + self.backoff.delay());
     }
 
     fn drop_connection(&mut self) {
@@ -535,7 +531,7 @@ impl Worker {
             self.set_server_time(i.server_time);
         }
         self.online = true;
-        self.backoff = self.inst.config.reconnect_min;
+        self.backoff.reset();
         self.set_status(TIMLoginStatus::kTIMLoginStatus_Logined);
         self.post(Event::network(TIMNetworkStatus::kTIMConnected, 0, ""));
         match reply {
