@@ -95,8 +95,9 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
     }
     let max = shared.settings.max_frame_bytes;
-    // Small buffers: an idle session must stay within a few KiB (100k sessions per node).
-    ws.read_buffer_size(4 * 1024)
+    // Small buffers: an idle session must stay within a few KiB (100k sessions per node). Reads
+    // come in 1 KiB chunks (client frames are small; bigger ones just take more reads).
+    ws.read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(max * 2)
         .max_message_size(max)
