@@ -100,6 +100,11 @@ fn story_subscribe_change_query_logout_disconnect() {
         (0, String::new())
     );
 
+    // Every callback so far ran on the one SDK callback thread.
+    let threads = CALLBACK_THREADS.lock().expect("threads").clone();
+    assert_eq!(threads.len(), 1, "one callback thread");
+    assert_ne!(threads[0], std::thread::current().id());
+
     // Alice drops her connection without logging out (TIMUninit): carol sees her OFFLINE.
     let mut carol = Peer::login(server.addr(), "carol", "iPhone");
     carol.subscribe(&["alice"]);

@@ -26,6 +26,10 @@ pub fn serial() -> MutexGuard<'static, ()> {
     TIMUninit();
     clear_listeners();
     take_all();
+    CALLBACK_THREADS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
     g
 }
 
@@ -52,7 +56,18 @@ static RECORDS: Mutex<Vec<Rec>> = Mutex::new(Vec::new());
 static RECORDED: Condvar = Condvar::new();
 static NEXT_TAG: AtomicUsize = AtomicUsize::new(1);
 
+/// The threads callbacks ran on since the last [`serial`].
+pub static CALLBACK_THREADS: Mutex<Vec<std::thread::ThreadId>> = Mutex::new(Vec::new());
+
 fn record(r: Rec) {
+    let mut threads = CALLBACK_THREADS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let me = std::thread::current().id();
+    if !threads.contains(&me) {
+        threads.push(me);
+    }
+    drop(threads);
     RECORDS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
