@@ -78,7 +78,12 @@ fn header_is_fresh_and_compiles_as_c99_and_cpp() {
 fn build_story() -> PathBuf {
     let out = profile_dir().join("c-tests").join("story");
     std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
-    let lib = profile_dir();
+    // `cargo test` builds the cdylib next to this test binary (target/<profile>/deps); only
+    // `cargo build` copies it up to target/<profile>.
+    let lib = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+        .expect("test binary directory");
     assert!(
         lib.join("libImSDK.so").exists(),
         "libImSDK.so not built in {}",
