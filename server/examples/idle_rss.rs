@@ -1,10 +1,13 @@
-//! Measures the server's resident memory per idle logged-in session.
+//! Measures the server's resident memory per idle logged-in session, then the fan-out of one status
+//! change to every other session.
 //!
-//!     cargo build --release -p imsdk-server --example idle_rss
+//!     cargo build --release -p imsdk-server --bin imsdk-server --example idle_rss
 //!     target/release/examples/idle_rss [SESSIONS=5000]
 //!
 //! Starts `target/release/imsdk-server` with SESSIONS imported accounts, logs one WebSocket session
-//! in for each, and prints the server's RSS growth divided by SESSIONS (Linux: reads /proc).
+//! in for each, and prints the server's RSS growth divided by SESSIONS (Linux: reads /proc). Then
+//! every session but the first subscribes to the first, the first sets its custom status, and the
+//! time until the last subscriber has the push is printed (clients and server share the machine).
 
 use futures_util::{SinkExt, StreamExt};
 use imsdk_protocol::{encode, ClientFrame, PROTOCOL_VERSION};
@@ -111,7 +114,55 @@ async fn main() {
         "{n} idle sessions: server RSS {before} KiB -> {after} KiB, {:.1} KiB per session",
         (after.saturating_sub(before)) as f64 / n as f64
     );
-    drop(sessions);
+
+    // Fan-out: everyone subscribes to u0, then u0 changes once.
+    let mut sessions = sessions.into_iter();
+    let Some(mut star) = sessions.next() else {
+        return;
+    };
+    let subscribe = encode(&ClientFrame::SubscribeUserStatus {
+        id: 2,
+        user_ids: vec!["u0".into()],
+    });
+    let followers: Vec<_> = sessions.collect();
+    let subscribed = std::sync::Arc::new(tokio::sync::Barrier::new(followers.len() + 1));
+    let mut waiting = Vec::new();
+    for mut ws in followers {
+        let subscribe = subscribe.clone();
+        let subscribed = std::sync::Arc::clone(&subscribed);
+        waiting.push(tokio::spawn(async move {
+            ws.send(Message::text(subscribe)).await.expect("subscribe");
+            let mut replied = false;
+            loop {
+                let msg = ws.next().await.expect("frame").expect("frame");
+                let text = msg.to_text().unwrap_or_default();
+                if !replied && text.contains("\"op\":\"reply\"") && text.contains("\"id\":2,") {
+                    assert!(text.contains("\"code\":0"), "subscribe failed: {text}");
+                    replied = true;
+                    subscribed.wait().await;
+                } else if text.contains("\"op\":\"status_changed\"") && text.contains("\"go\"") {
+                    return std::time::Instant::now();
+                }
+            }
+        }));
+    }
+    subscribed.wait().await;
+    let start = std::time::Instant::now();
+    let set = ClientFrame::SetSelfStatus {
+        id: 3,
+        custom_status: Some("go".into()),
+    };
+    star.send(Message::text(encode(&set))).await.expect("set");
+    let mut last = start;
+    for w in waiting {
+        last = last.max(w.await.expect("follower"));
+    }
+    println!(
+        "one change to {} subscribers: last push received after {:?}",
+        n - 1,
+        last - start
+    );
+    drop(star);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&config);
