@@ -117,9 +117,7 @@ async fn main() {
 
     // Fan-out: everyone subscribes to u0, then u0 changes once.
     let mut sessions = sessions.into_iter();
-    let Some(mut star) = sessions.next() else {
-        return;
-    };
+    let mut star = sessions.next().expect("n >= 2");
     let subscribe = encode(&ClientFrame::SubscribeUserStatus {
         id: 2,
         user_ids: vec!["u0".into()],
