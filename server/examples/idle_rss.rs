@@ -35,7 +35,8 @@ async fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5000);
+        .unwrap_or(5000)
+        .max(2);
     let exe = std::env::current_exe().expect("exe");
     let bin = exe
         .parent()
