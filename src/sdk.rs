@@ -95,6 +95,11 @@ impl Instance {
         true
     }
 
+    /// Wakes the worker (a connector thread finished).
+    pub fn wake(&self) {
+        let _ = self.waker.wake();
+    }
+
     pub fn take_inbox(&self) -> (Vec<Command>, bool) {
         let mut inbox = lock(&self.inbox);
         (inbox.commands.drain(..).collect(), inbox.closed)

@@ -505,3 +505,23 @@ fn exports_touched_by_tencents_csharp_layer_are_harmless() {
     assert_eq!(TIMUninit(), 0);
     assert!(snapshot().is_empty(), "{:?}", snapshot());
 }
+
+#[test]
+fn uninit_does_not_wait_for_a_hanging_handshake() {
+    let _g = serial();
+    // Accepts the TCP connection and never answers the WebSocket handshake.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = ws_url(listener.local_addr().expect("addr"));
+    let holder = std::thread::spawn(move || listener.accept().map(|(tcp, _)| tcp));
+    assert_eq!(init(&url, r#""sdk_config_request_timeout_ms":20000"#), 0);
+    let tag = login_start("alice", &sig("alice"));
+    let _held = holder.join().expect("accept thread").expect("accepted");
+    // Calls keep being served while the handshake hangs.
+    assert_eq!(TIMGetLoginStatus(), TIMLoginStatus::kTIMLoginStatus_Logining);
+    let again = login_start("alice", &sig("alice"));
+    assert_eq!(result_of(again, WAIT).0, 7501, "login in progress");
+    let started = std::time::Instant::now();
+    assert_eq!(TIMUninit(), 0);
+    assert!(started.elapsed() < Duration::from_secs(2), "TIMUninit took {:?}", started.elapsed());
+    assert_eq!(result_of(tag, Duration::ZERO).0, 7009);
+}

@@ -17,7 +17,7 @@ use imsdk_protocol::{
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subs::Subscriptions;
@@ -66,6 +66,36 @@ struct Session {
     user_sig: String,
 }
 
+/// A connection being opened by the connector thread.
+struct Opening {
+    result: mpsc::Receiver<Result<Connection, String>>,
+    /// The host's `TIMLogin` waiting for it (`None` for a reconnect).
+    reply: Option<Reply>,
+}
+
+/// The login frame's fields; the request id comes when it is sent.
+struct LoginFrame {
+    sdk_app_id: u64,
+    user_id: String,
+    user_sig: String,
+    platform: String,
+    instance_id: String,
+}
+
+impl LoginFrame {
+    fn with_id(self, id: u64) -> ClientFrame {
+        ClientFrame::Login {
+            id,
+            version: PROTOCOL_VERSION,
+            sdk_app_id: self.sdk_app_id,
+            user_id: self.user_id,
+            user_sig: self.user_sig,
+            platform: self.platform,
+            instance_id: self.instance_id,
+        }
+    }
+}
+
 /// How a session ended on the server's word.
 enum Ended {
     Kicked,
@@ -78,6 +108,7 @@ struct Worker {
     tls: Result<Arc<rustls::ClientConfig>, String>,
     instance_id: String,
     conn: Option<Connection>,
+    opening: Option<Opening>,
     /// Present from `TIMLogin` until logout, kick or expiry; survives reconnects.
     session: Option<Session>,
     /// The current connection's login succeeded: requests may be sent.
@@ -124,6 +155,7 @@ impl Worker {
             inst,
             poll,
             conn: None,
+            opening: None,
             session: None,
             online: false,
             pending: HashMap::new(),
@@ -163,6 +195,7 @@ impl Worker {
             for cmd in commands {
                 self.handle_command(cmd);
             }
+            self.finish_opening();
             self.pump_socket();
             self.run_timers();
         }
@@ -289,56 +322,91 @@ impl Worker {
 
     // ---- connection -------------------------------------------------------------------------
 
+    /// Starts opening a connection on a connector thread: DNS, TCP, TLS and WebSocket
+    /// handshakes block, and the worker must keep serving commands (and `TIMUninit`) meanwhile.
     fn connect(&mut self, reply: Option<Reply>) {
         self.reconnect_at = None;
-        let Some(session) = &self.session else { return };
-        let (user_id, user_sig) = (session.user_id.clone(), session.user_sig.clone());
+        if self.session.is_none() {
+            return;
+        }
         self.post(Event::network(TIMNetworkStatus::kTIMConnecting, 0, ""));
-        let cfg = &self.inst.config;
-        let opened = match &self.tls {
-            Ok(tls) => Connection::open(&cfg.server_url, Some(tls), cfg.request_timeout),
-            Err(e) if cfg.server_url.starts_with("wss://") => Err(e.clone()),
-            Err(_) => Connection::open(&cfg.server_url, None, cfg.request_timeout),
+        let (tx, rx) = mpsc::channel();
+        let (inst, tls) = (self.inst.clone(), self.tls.clone());
+        let spawned = std::thread::Builder::new()
+            .name("imsdk-connect".into())
+            .spawn(move || {
+                let cfg = &inst.config;
+                let opened = match &tls {
+                    Ok(tls) => Connection::open(&cfg.server_url, Some(tls), cfg.request_timeout),
+                    Err(e) if cfg.server_url.starts_with("wss://") => Err(e.clone()),
+                    Err(_) => Connection::open(&cfg.server_url, None, cfg.request_timeout),
+                };
+                // After TIMUninit nobody listens: the connection is simply dropped.
+                let _ = tx.send(opened);
+                inst.wake();
+            });
+        match spawned {
+            Ok(_) => self.opening = Some(Opening { result: rx, reply }),
+            Err(e) => self.open_failed(reply, &e.to_string()),
+        }
+    }
+
+    /// Takes the connector's result, if there is one yet, and logs in over the new connection.
+    fn finish_opening(&mut self) {
+        let Some(opening) = &self.opening else { return };
+        let result = match opening.result.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => Err("connector thread failed".into()),
+        };
+        let Some(Opening { reply, .. }) = self.opening.take() else {
+            return;
         };
         let registry = self.poll.registry();
-        let opened = opened.and_then(|mut c| {
+        let registered = result.and_then(|mut c| {
             c.register(registry, SOCKET)
                 .map(|_| c)
                 .map_err(|e| e.to_string())
         });
-        match opened {
-            Ok(c) => {
-                self.conn = Some(c);
-                let (sdk_app_id, platform, instance_id) = (
-                    cfg.sdk_app_id,
-                    cfg.platform.clone(),
-                    self.instance_id.clone(),
-                );
-                let login = move |id| ClientFrame::Login {
-                    id,
-                    version: PROTOCOL_VERSION,
-                    sdk_app_id,
-                    user_id,
-                    user_sig,
-                    platform,
-                    instance_id,
-                };
-                self.send_request(login, Pending::Login { reply });
+        let (conn, session) = match (registered, &self.session) {
+            (Ok(conn), Some(session)) => (conn, session),
+            (Ok(conn), None) => return conn.close(),
+            (Err(e), _) => return self.open_failed(reply, &e),
+        };
+        let cfg = &self.inst.config;
+        let frame = LoginFrame {
+            sdk_app_id: cfg.sdk_app_id,
+            user_id: session.user_id.clone(),
+            user_sig: session.user_sig.clone(),
+            platform: cfg.platform.clone(),
+            instance_id: self.instance_id.clone(),
+        };
+        self.conn = Some(conn);
+        self.send_request(move |id| frame.with_id(id), Pending::Login { reply });
+    }
+
+    fn open_failed(&mut self, reply: Option<Reply>, error: &str) {
+        self.post(Event::network(
+            TIMNetworkStatus::kTIMConnectFailed,
+            code::NET_DISCONNECT,
+            error,
+        ));
+        match reply {
+            Some(reply) => {
+                self.end_session(None);
+                self.post_result(reply, code::NET_DISCONNECT, error, "");
             }
-            Err(e) => {
-                self.post(Event::network(
-                    TIMNetworkStatus::kTIMConnectFailed,
-                    code::NET_DISCONNECT,
-                    &e,
-                ));
-                match reply {
-                    Some(reply) => {
-                        self.end_session(None);
-                        self.post_result(reply, code::NET_DISCONNECT, &e, "");
-                    }
-                    None => self.schedule_reconnect(),
-                }
-            }
+            None => self.schedule_reconnect(),
+        }
+    }
+
+    /// Forgets a connection being opened; a waiting `TIMLogin` gets `code`.
+    fn abandon_opening(&mut self, code: i32, desc: &str) {
+        if let Some(Opening {
+            reply: Some(reply), ..
+        }) = self.opening.take()
+        {
+            self.post_result(reply, code, desc, "");
         }
     }
 
@@ -413,6 +481,7 @@ impl Worker {
         self.reconnect_at = None;
         self.subs.remove(None);
         self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        self.abandon_opening(code::NET_DISCONNECT, "session ended");
         self.fail_pending(code::NET_DISCONNECT, "session ended");
         match why {
             Some(Ended::Kicked) => self.post(Event::KickedOffline),
@@ -601,6 +670,7 @@ impl Worker {
         self.drop_connection();
         self.session = None;
         self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        self.abandon_opening(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
         self.fail_pending(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
     }
 
