@@ -19,8 +19,8 @@ struct Session {
     sid: u64,
     ctl: Arc<SessionCtl>,
     rx: mpsc::Receiver<crate::store::Frame>,
-    /// When the UserSig stops being valid.
-    sig_deadline: Instant,
+    /// Unix second after which the UserSig is no longer valid.
+    sig_expires_at: u64,
 }
 
 /// How a logged-in session ended, for the store.
@@ -172,15 +172,13 @@ fn admit(
         link,
     })
     .map_err(|c| (c, "account not imported".to_owned()))?;
-    let sig_deadline =
-        Instant::now() + Duration::from_secs(verified.expires_at.saturating_sub(now) + 1);
     let session = Session {
         app: Arc::clone(app),
         user_id,
         sid,
         ctl,
         rx,
-        sig_deadline,
+        sig_expires_at: verified.expires_at,
     };
     Ok((session, app.cfg.heartbeat_timeout_s))
 }
@@ -190,6 +188,8 @@ impl Session {
         let timeout = Duration::from_secs(self.app.cfg.heartbeat_timeout_s);
         let liveness = tokio::time::sleep(timeout);
         tokio::pin!(liveness);
+        let sig_check = tokio::time::sleep_until(next_sig_check(self.sig_expires_at));
+        tokio::pin!(sig_check);
         let mut shutdown = shared.shutdown.clone();
         loop {
             tokio::select! {
@@ -203,7 +203,11 @@ impl Session {
                     conn.close(close::HEARTBEAT_TIMEOUT, "no frame within the heartbeat timeout").await;
                     return Ending::Lost;
                 }
-                _ = sleep_until(self.sig_deadline) => {
+                _ = &mut sig_check => {
+                    if crate::store::unix_now() <= self.sig_expires_at {
+                        sig_check.as_mut().reset(next_sig_check(self.sig_expires_at));
+                        continue;
+                    }
                     let desc = "UserSig expired".to_owned();
                     conn.send(&ServerFrame::UserSigExpired { code: code::USERSIG_EXPIRED, desc }).await;
                     conn.close(close::USER_SIG_EXPIRED, "UserSig expired").await;
@@ -299,6 +303,16 @@ impl Session {
         }
         None
     }
+}
+
+/// When to look at the UserSig's expiry next: just after it, but at most a day ahead (tokio timers
+/// cannot reach the 100-year UserSigs some deployments issue).
+fn next_sig_check(expires_at: u64) -> Instant {
+    let wait = expires_at
+        .saturating_add(1)
+        .saturating_sub(crate::store::unix_now())
+        .min(86_400);
+    Instant::now() + Duration::from_secs(wait)
 }
 
 /// A short English reason for each code the server answers with.
