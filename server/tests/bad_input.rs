@@ -92,3 +92,38 @@ async fn default_cap_is_64_kib() {
     a.send_text(&big).await;
     assert_eq!(a.end().await, End::Close(close::MESSAGE_TOO_BIG));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_frames_never_take_the_server_down() {
+    let server = start(config(|_| {}));
+    let mut a = Client::login(server.addr(), "alice", "Linux", "a").await;
+    a.drain_statuses().await;
+    let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+    let long_ids = format!(
+        r#"{{"op":"get_user_status","id":50,"user_ids":[{}]}}"#,
+        vec![r#""x""#; 5000].join(",")
+    );
+    let inputs = [
+        deep.as_str(),
+        r#"{"op":"heartbeat","id":18446744073709551616}"#,
+        r#"{"op":"heartbeat","id":null}"#,
+        r#"{"op":null,"id":1}"#,
+        r#"{"id":1}"#,
+        r#""just a string""#,
+        "null",
+        "\u{0}\u{1}\u{2}",
+        r#"{"op":"set_self_status","id":51,"custom_status":"\ud800"}"#,
+        long_ids.as_str(),
+    ];
+    for input in inputs {
+        a.send_text(input).await;
+        let frame = a.next_frame().await;
+        match frame {
+            imsdk_protocol::ServerFrame::Reply { code, .. } => assert_ne!(code, 0, "{input:.60}"),
+            other => panic!("{input:.60}: {other:?}"),
+        }
+    }
+    assert_eq!(a.heartbeat().await.code, 0);
+    let mut b = Client::login(server.addr(), "bob", "Linux", "b").await;
+    assert_eq!(b.get(&["alice"]).await.code, 0);
+}
