@@ -43,6 +43,8 @@ struct User {
 struct Story {
     users: Vec<User>,
     lines: Receiver<(&'static str, String)>,
+    /// Lines received but not yet waited for.
+    unclaimed: Vec<(&'static str, String)>,
 }
 
 impl Story {
@@ -60,18 +62,24 @@ impl Story {
         self.expect(name, "done ");
     }
 
-    /// Waits for a line from `name` starting with `prefix`, printing everything seen meanwhile.
+    /// Waits for a line from `name` starting with `prefix` (lines are printed as they arrive;
+    /// one seen earlier but not yet expected counts).
     fn expect(&mut self, name: &str, prefix: &str) -> String {
         loop {
+            if let Some(i) = self
+                .unclaimed
+                .iter()
+                .position(|(w, l)| *w == name && l.starts_with(prefix))
+            {
+                return self.unclaimed.remove(i).1;
+            }
             let (who, line) = self
                 .lines
                 .recv_timeout(WAIT)
                 .unwrap_or_else(|_| panic!("timed out waiting for {name} to report {prefix:?}"));
             let shown = line.strip_prefix("done ").unwrap_or(&line);
-            println!("  {:<6}│ {shown}", who);
-            if who == name && line.starts_with(prefix) {
-                return line;
-            }
+            println!("  {who:<6}│ {shown}");
+            self.unclaimed.push((who, line));
         }
     }
 }
@@ -115,7 +123,11 @@ fn parent() {
             }
         })
         .collect();
-    let mut s = Story { users, lines };
+    let mut s = Story {
+        users,
+        lines,
+        unclaimed: Vec::new(),
+    };
 
     step("Everyone logs in (each user is its own process and SDK instance)");
     for (name, _) in USERS {
