@@ -22,7 +22,7 @@ const USERS: [(&str, &str); 3] = [
 ];
 const WAIT: Duration = Duration::from_secs(15);
 
-fn main() {
+pub fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, user, url_flag, url, ..] = args.as_slice() {
         if flag == "--user" && url_flag == "--url" {
@@ -55,11 +55,13 @@ impl Story {
             .expect("known user")
     }
 
-    /// Sends `cmd` to `name` and waits until it reports the result.
-    fn run(&mut self, name: &'static str, cmd: &str) {
+    /// Sends `cmd` to `name` and waits until it reports the result, which must be a success.
+    fn run(&mut self, name: &'static str, cmd: &str) -> String {
         let u = self.user(name);
         writeln!(u.stdin, "{cmd}").expect("child alive");
-        self.expect(name, "done ");
+        let done = self.expect(name, "done ");
+        assert!(done.contains("→ ok"), "{name}: {done}");
+        done
     }
 
     /// Waits for a line from `name` starting with `prefix` (lines are printed as they arrive;
@@ -137,20 +139,24 @@ fn parent() {
     s.run("alice", "subscribe bob,carol");
     step("Bob sets a custom status");
     s.run("bob", "set in a match");
-    s.expect("alice", "bob ");
+    s.expect("alice", "bob is ONLINE “in a match” on Android");
     step("Carol looks up Alice and Bob");
-    s.run("carol", "get alice,bob");
+    let got = s.run("carol", "get alice,bob");
+    assert!(
+        got.contains("bob is ONLINE “in a match” on Android"),
+        "{got}"
+    );
     step("Carol sets a status, then clears it");
     s.run("carol", "set looking for a team");
-    s.expect("alice", "carol ");
+    s.expect("alice", "carol is ONLINE “looking for a team”");
     s.run("carol", "set ");
-    s.expect("alice", "carol ");
+    s.expect("alice", "carol is ONLINE on iPhone");
     step("Carol logs out: UNLOGINED");
     s.run("carol", "logout");
-    s.expect("alice", "carol ");
+    s.expect("alice", "carol is UNLOGINED");
     step("Bob's connection drops without a logout: OFFLINE, custom status cleared");
     s.run("bob", "drop");
-    s.expect("alice", "bob ");
+    s.expect("alice", "bob is OFFLINE");
     step("Alice unsubscribes and logs out; the demo ends");
     s.run("alice", "unsubscribe");
     s.run("alice", "logout");
