@@ -517,11 +517,18 @@ fn uninit_does_not_wait_for_a_hanging_handshake() {
     let tag = login_start("alice", &sig("alice"));
     let _held = holder.join().expect("accept thread").expect("accepted");
     // Calls keep being served while the handshake hangs.
-    assert_eq!(TIMGetLoginStatus(), TIMLoginStatus::kTIMLoginStatus_Logining);
+    assert_eq!(
+        TIMGetLoginStatus(),
+        TIMLoginStatus::kTIMLoginStatus_Logining
+    );
     let again = login_start("alice", &sig("alice"));
     assert_eq!(result_of(again, WAIT).0, 7501, "login in progress");
     let started = std::time::Instant::now();
     assert_eq!(TIMUninit(), 0);
-    assert!(started.elapsed() < Duration::from_secs(2), "TIMUninit took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "TIMUninit took {:?}",
+        started.elapsed()
+    );
     assert_eq!(result_of(tag, Duration::ZERO).0, 7009);
 }
