@@ -13,6 +13,8 @@
  *
  * A call that returns TIM_SUCC calls its callback exactly once (server result; 6012 timeout;
  * 9508 connection lost; 7009 interrupted by TIMUninit). Any other return: never.
+ * `cb` may be NULL (the result is then dropped). String and JSON parameters must not be NULL
+ * (TIM_ERR_PARAM) unless a function says otherwise (json_sdk_config, TIMUnsubscribeUserStatus).
  * See docs/C_API.md.
  */
 
