@@ -41,17 +41,27 @@ pub enum ClientFrame {
         instance_id: String,
     },
     /// Ends the session on purpose: the account becomes UNLOGINED if no other session remains.
-    Logout { id: u64 },
+    Logout {
+        id: u64,
+    },
     /// Keeps the session alive; the reply carries the server time.
-    Heartbeat { id: u64 },
+    Heartbeat {
+        id: u64,
+    },
     /// Sets (or, when `None` or empty, clears) the caller's own custom status.
     SetSelfStatus {
         id: u64,
         #[serde(default)]
         custom_status: Option<String>,
     },
-    GetUserStatus { id: u64, user_ids: Vec<String> },
-    SubscribeUserStatus { id: u64, user_ids: Vec<String> },
+    GetUserStatus {
+        id: u64,
+        user_ids: Vec<String>,
+    },
+    SubscribeUserStatus {
+        id: u64,
+        user_ids: Vec<String>,
+    },
     /// `None` or an empty list clears the whole subscription list.
     UnsubscribeUserStatus {
         id: u64,
@@ -151,12 +161,25 @@ mod tests {
 
     #[test]
     fn client_frames_round_trip_with_op_tags() {
-        let f = ClientFrame::SubscribeUserStatus { id: 7, user_ids: vec!["a".into()] };
+        let f = ClientFrame::SubscribeUserStatus {
+            id: 7,
+            user_ids: vec!["a".into()],
+        };
         let s = encode(&f);
-        assert_eq!(s, r#"{"op":"subscribe_user_status","id":7,"user_ids":["a"]}"#);
+        assert_eq!(
+            s,
+            r#"{"op":"subscribe_user_status","id":7,"user_ids":["a"]}"#
+        );
         assert_eq!(serde_json::from_str::<ClientFrame>(&s).unwrap(), f);
-        let f: ClientFrame = serde_json::from_str(r#"{"op":"unsubscribe_user_status","id":1}"#).unwrap();
-        assert_eq!(f, ClientFrame::UnsubscribeUserStatus { id: 1, user_ids: None });
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"op":"unsubscribe_user_status","id":1}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::UnsubscribeUserStatus {
+                id: 1,
+                user_ids: None
+            }
+        );
         assert!(serde_json::from_str::<ClientFrame>(r#"{"op":"nope","id":1}"#).is_err());
     }
 

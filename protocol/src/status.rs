@@ -32,7 +32,8 @@ impl Serialize for UserStatusType {
 impl<'de> Deserialize<'de> for UserStatusType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = u32::deserialize(d)?;
-        Self::from_u32(v).ok_or_else(|| serde::de::Error::custom(format!("unknown user status type {v}")))
+        Self::from_u32(v)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown user status type {v}")))
     }
 }
 

@@ -77,7 +77,13 @@ struct Envelope {
     userbuf: Option<String>,
 }
 
-fn content_to_sign(identifier: &str, sdkappid: u64, time: u64, expire: u64, userbuf: Option<&str>) -> String {
+fn content_to_sign(
+    identifier: &str,
+    sdkappid: u64,
+    time: u64,
+    expire: u64,
+    userbuf: Option<&str>,
+) -> String {
     let mut s = format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n");
     if let Some(b) = userbuf {
         s.push_str("TLS.userbuf:");
@@ -89,23 +95,50 @@ fn content_to_sign(identifier: &str, sdkappid: u64, time: u64, expire: u64, user
 
 fn hmac_sha256(key: &str, content: &str) -> Vec<u8> {
     // HMAC accepts keys of any length, so new_from_slice cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(content.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
 
 fn tencent_b64_encode(data: &[u8]) -> String {
-    STANDARD.encode(data).chars().map(|c| match c { '+' => '*', '/' => '-', '=' => '_', c => c }).collect()
+    STANDARD
+        .encode(data)
+        .chars()
+        .map(|c| match c {
+            '+' => '*',
+            '/' => '-',
+            '=' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 fn tencent_b64_decode(s: &str) -> Option<Vec<u8>> {
-    let std: String = s.chars().map(|c| match c { '*' => '+', '-' => '/', '_' => '=', c => c }).collect();
+    let std: String = s
+        .chars()
+        .map(|c| match c {
+            '*' => '+',
+            '-' => '/',
+            '_' => '=',
+            c => c,
+        })
+        .collect();
     STANDARD.decode(std).ok()
 }
 
 /// Generates a UserSig exactly as Tencent's generators do, with `now` as `TLS.time`.
-pub fn generate_at(sdk_app_id: u64, secret_key: &str, identifier: &str, expire_s: u64, now: u64) -> String {
-    let sig = STANDARD.encode(hmac_sha256(secret_key, &content_to_sign(identifier, sdk_app_id, now, expire_s, None)));
+pub fn generate_at(
+    sdk_app_id: u64,
+    secret_key: &str,
+    identifier: &str,
+    expire_s: u64,
+    now: u64,
+) -> String {
+    let sig = STANDARD.encode(hmac_sha256(
+        secret_key,
+        &content_to_sign(identifier, sdk_app_id, now, expire_s, None),
+    ));
     let json = serde_json::json!({
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
@@ -126,7 +159,13 @@ pub fn generate(sdk_app_id: u64, secret_key: &str, identifier: &str, expire_s: u
 }
 
 /// Verifies a UserSig in Tencent's order: SDKAppID, identifier, expiry, signature.
-pub fn verify(user_sig: &str, sdk_app_id: u64, secret_key: &str, identifier: &str, now: u64) -> Result<Verified, VerifyError> {
+pub fn verify(
+    user_sig: &str,
+    sdk_app_id: u64,
+    secret_key: &str,
+    identifier: &str,
+    now: u64,
+) -> Result<Verified, VerifyError> {
     let compressed = tencent_b64_decode(user_sig.trim()).ok_or(VerifyError::Malformed)?;
     let mut json = Vec::new();
     flate2::read::ZlibDecoder::new(&compressed[..])
@@ -147,8 +186,19 @@ pub fn verify(user_sig: &str, sdk_app_id: u64, secret_key: &str, identifier: &st
     if now > expires_at {
         return Err(VerifyError::Expired);
     }
-    let expected = hmac_sha256(secret_key, &content_to_sign(&env.identifier, env.sdkappid, env.time, env.expire, env.userbuf.as_deref()));
-    let given = STANDARD.decode(env.sig.as_bytes()).map_err(|_| VerifyError::SignatureMismatch)?;
+    let expected = hmac_sha256(
+        secret_key,
+        &content_to_sign(
+            &env.identifier,
+            env.sdkappid,
+            env.time,
+            env.expire,
+            env.userbuf.as_deref(),
+        ),
+    );
+    let given = STANDARD
+        .decode(env.sig.as_bytes())
+        .map_err(|_| VerifyError::SignatureMismatch)?;
     if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &given[..])) {
         return Err(VerifyError::SignatureMismatch);
     }
@@ -157,7 +207,10 @@ pub fn verify(user_sig: &str, sdk_app_id: u64, secret_key: &str, identifier: &st
 
 /// Current Unix time in seconds.
 pub fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -168,12 +221,41 @@ mod tests {
     #[test]
     fn generated_sig_verifies_and_every_mismatch_has_its_code() {
         let sig = generate_at(1400000000, KEY, "alice", 3600, 1_700_000_000);
-        assert_eq!(verify(&sig, 1400000000, KEY, "alice", 1_700_000_100), Ok(Verified { expires_at: 1_700_003_600 }));
-        assert_eq!(verify(&sig, 1400000001, KEY, "alice", 1_700_000_100).unwrap_err().code(), 70014);
-        assert_eq!(verify(&sig, 1400000000, KEY, "bob", 1_700_000_100).unwrap_err().code(), 70013);
-        assert_eq!(verify(&sig, 1400000000, KEY, "alice", 1_700_003_601).unwrap_err().code(), 70001);
-        assert_eq!(verify(&sig, 1400000000, "other", "alice", 1_700_000_100).unwrap_err(), VerifyError::SignatureMismatch);
-        assert_eq!(verify("not a sig", 1400000000, KEY, "alice", 0).unwrap_err(), VerifyError::Malformed);
-        assert_eq!(verify("", 1400000000, KEY, "alice", 0).unwrap_err(), VerifyError::Malformed);
+        assert_eq!(
+            verify(&sig, 1400000000, KEY, "alice", 1_700_000_100),
+            Ok(Verified {
+                expires_at: 1_700_003_600
+            })
+        );
+        assert_eq!(
+            verify(&sig, 1400000001, KEY, "alice", 1_700_000_100)
+                .unwrap_err()
+                .code(),
+            70014
+        );
+        assert_eq!(
+            verify(&sig, 1400000000, KEY, "bob", 1_700_000_100)
+                .unwrap_err()
+                .code(),
+            70013
+        );
+        assert_eq!(
+            verify(&sig, 1400000000, KEY, "alice", 1_700_003_601)
+                .unwrap_err()
+                .code(),
+            70001
+        );
+        assert_eq!(
+            verify(&sig, 1400000000, "other", "alice", 1_700_000_100).unwrap_err(),
+            VerifyError::SignatureMismatch
+        );
+        assert_eq!(
+            verify("not a sig", 1400000000, KEY, "alice", 0).unwrap_err(),
+            VerifyError::Malformed
+        );
+        assert_eq!(
+            verify("", 1400000000, KEY, "alice", 0).unwrap_err(),
+            VerifyError::Malformed
+        );
     }
 }
