@@ -1,0 +1,161 @@
+//! The server under test, in its own process: spawned, its address read from its "listening on"
+//! line, its RSS and CPU time read from /proc, killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub const APP: u64 = 1_400_000_001;
+pub const KEY: &str = "imsdk-dev-secret-key";
+
+/// A running server process.
+pub struct ServerProc {
+    child: Child,
+    pub addr: std::net::SocketAddr,
+    config: Option<PathBuf>,
+}
+
+/// Resident memory and CPU time consumed so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    pub rss_kib: u64,
+    pub cpu_s: f64,
+}
+
+impl ServerProc {
+    /// `imsdk-server` (the release or debug binary next to this one) with accounts u0..u{accounts-1}.
+    pub fn ours(accounts: usize, outbound_queue: usize) -> Result<ServerProc, String> {
+        let ids: Vec<String> = (0..accounts).map(|i| format!("\"{}\"", user(i))).collect();
+        let config = std::env::temp_dir().join(format!(
+            "imsdk-bench-{}-{accounts}.toml",
+            std::process::id()
+        ));
+        let toml = format!(
+            "[server]\noutbound_queue = {outbound_queue}\n\n[[app]]\nsdk_app_id = {APP}\n\
+             secret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
+             user_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
+            ids.join(",")
+        );
+        std::fs::write(&config, toml).map_err(|e| format!("write {}: {e}", config.display()))?;
+        let mut cmd = Command::new(sibling("imsdk-server")?);
+        cmd.arg("--config").arg(&config);
+        let mut server = ServerProc::spawn(cmd)?;
+        server.config = Some(config);
+        Ok(server)
+    }
+
+    /// The baseline broadcast server: this binary's hidden `baseline-server` subcommand.
+    pub fn baseline() -> Result<ServerProc, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("baseline-server");
+        ServerProc::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Result<ServerProc, String> {
+        let mut child = cmd
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("spawn {cmd:?}: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let addr = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.split_once("listening on ")
+                    .and_then(|(_, a)| a.trim().parse().ok())
+            });
+        match addr {
+            Some(addr) => Ok(ServerProc {
+                child,
+                addr,
+                config: None,
+            }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!("{cmd:?} printed no \"listening on\" line"))
+            }
+        }
+    }
+
+    pub fn usage(&self) -> Usage {
+        usage_of(self.child.id())
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(config) = &self.config {
+            let _ = std::fs::remove_file(config);
+        }
+    }
+}
+
+/// The account name of user `i`.
+pub fn user(i: usize) -> String {
+    format!("u{i}")
+}
+
+/// A binary built next to this one (same target directory and profile).
+pub fn sibling(name: &str) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let path = exe.with_file_name(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found: build it first (scripts/bench.sh does)",
+            path.display()
+        ))
+    }
+}
+
+/// RSS (VmRSS) and user+system CPU seconds of a process, from /proc.
+pub fn usage_of(pid: u32) -> Usage {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Usage {
+        rss_kib,
+        cpu_s: ticks as f64 / hz,
+    }
+}
+
+/// Raises this process's open-file soft limit to its hard limit (children inherit it); returns it.
+pub fn raise_fd_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit for both calls.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        lim.rlim_cur = lim.rlim_max;
+        let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+    }
+    lim.rlim_cur as u64
+}

@@ -1,0 +1,160 @@
+//! Which benchmarks run, at which sizes, and the rows they produce.
+
+use crate::client::Target;
+use crate::fanout::{self, Graph, Pace, Until};
+use crate::report::{Row, Verdict};
+use crate::{library, sessions, Options};
+use std::time::Duration;
+
+/// Notifications in flight when measuring the maximum throughput.
+const WINDOW: usize = 4096;
+
+/// Runs `cmd`; Err for an unknown command. Benchmarks that fail are reported, the others still run.
+pub async fn run(
+    cmd: &str,
+    opts: &Options,
+    fd_limit: u64,
+) -> Result<(Vec<Row>, Vec<String>), String> {
+    let all = cmd == "all";
+    if !all && !["idle", "storm", "fanout", "burst", "library"].contains(&cmd) {
+        return Err(format!("unknown command {cmd:?}"));
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut record = |name: &str, result: Result<Vec<Row>, String>| match result {
+        Ok(r) => rows.extend(r),
+        Err(e) => errors.push(format!("{name}: {e}")),
+    };
+    // Both the load generator and the server hold one descriptor per session.
+    let max_sessions = (fd_limit as usize).saturating_sub(512).max(1);
+    if all || cmd == "library" {
+        let changes = opts.get("changes", [200, 2_000, 10_000]);
+        record("library", library::run(changes));
+    }
+    if all || cmd == "idle" {
+        let n = opts
+            .get("sessions", [200, 5_000, 100_000])
+            .min(max_sessions);
+        record("idle", sessions::idle(n).await);
+    }
+    if all || cmd == "storm" {
+        let n = opts.get("sessions", [200, 2_000, 10_000]).min(max_sessions);
+        record("storm", sessions::storm(n).await);
+    }
+    if all || cmd == "burst" {
+        let subs = opts.get("subs", [200, 200, 200]);
+        let changes = opts.get("changes", [20, 500, 2_000]) as u64;
+        record("burst", burst(subs, changes).await);
+    }
+    if all || cmd == "fanout" {
+        let users = opts.get("users", [100, 1_000, 2_000]);
+        let subs = opts
+            .get("subs", [10, 20, 50])
+            .min(users.saturating_sub(1))
+            .max(1);
+        let secs = opts.get("seconds", [1, 3, 10]) as u64;
+        record(
+            "fanout",
+            fan_out(users, subs, Duration::from_secs(secs)).await,
+        );
+    }
+    Ok((rows, errors))
+}
+
+/// Item 4 and 5: the baseline's and our maximum throughput, then ours at 80% of our maximum.
+async fn fan_out(users: usize, subs: usize, time: Duration) -> Result<Vec<Row>, String> {
+    let graph = Graph::ring(users, subs);
+    let size = format!("{users} users × {subs} subscribers");
+    let base = fanout::run(
+        Target::Baseline,
+        &graph,
+        Pace::Window(WINDOW),
+        Until::Elapsed(time),
+    )
+    .await?;
+    let ours = fanout::run(
+        Target::Ours,
+        &graph,
+        Pace::Window(WINDOW),
+        Until::Elapsed(time),
+    )
+    .await?;
+    let ratio = ours.rate / base.rate.max(1.0);
+    let rate80 = 0.8 * ours.rate / subs as f64;
+    let at80 = fanout::run(
+        Target::Ours,
+        &graph,
+        Pace::Rate(rate80),
+        Until::Elapsed(time),
+    )
+    .await?;
+    let mut rows = vec![
+        Row {
+            name: format!("fan-out max, baseline broadcast server ({size})"),
+            measured: format!(
+                "{:.0} notifications/s; {}; server CPU {:.1} s, RSS {} KiB",
+                base.rate,
+                base.losses(),
+                base.server.cpu_s,
+                base.server.rss_kib
+            ),
+            target: "the practical limit".into(),
+            verdict: Verdict::Info,
+        },
+        Row {
+            name: format!("fan-out max, imsdk-server ({size})"),
+            measured: format!(
+                "{:.0} notifications/s = {ratio:.2}× baseline; {}; server CPU {:.1} s, RSS {} KiB",
+                ours.rate,
+                ours.losses(),
+                ours.server.cpu_s,
+                ours.server.rss_kib
+            ),
+            target: "≥ 0.7× baseline".into(),
+            verdict: Verdict::from(ratio >= 0.7 && ours.lost == 0),
+        },
+        Row {
+            name: format!("fan-out at 80% of max, imsdk-server ({rate80:.0} changes/s)"),
+            measured: format!(
+                "{:.0} notifications/s, p50/p99/max {}; {}; server CPU {:.1} s, RSS {} KiB",
+                at80.rate,
+                at80.latency.ms(),
+                at80.losses(),
+                at80.server.cpu_s,
+                at80.server.rss_kib
+            ),
+            target: "p99 ≤ 20 ms, no loss".into(),
+            verdict: Verdict::from(at80.latency.p99_us <= 20_000.0 && at80.lost == 0),
+        },
+    ];
+    if ours.lost > 0 || at80.lost > 0 {
+        rows.push(Row {
+            name: "fan-out: losses".into(),
+            measured: format!("max run: {}; 80% run: {}", ours.losses(), at80.losses()),
+            target: "none".into(),
+            verdict: Verdict::NotMet,
+        });
+    }
+    Ok(rows)
+}
+
+/// One change to `subs` subscribers on an otherwise idle server, `changes` times, one at a time.
+async fn burst(subs: usize, changes: u64) -> Result<Vec<Row>, String> {
+    let graph = Graph::star(subs);
+    let out = fanout::run(
+        Target::Ours,
+        &graph,
+        Pace::Window(subs),
+        Until::Changes(changes),
+    )
+    .await?;
+    if out.lost > 0 {
+        return Err(format!("one change to {subs}: {}", out.losses()));
+    }
+    Ok(vec![Row {
+        name: format!("one change to {subs} subscribers, all delivered ({changes} changes)"),
+        measured: format!("p50/p99/max {}", out.all_delivered.ms()),
+        target: "p99 ≤ 2 ms".into(),
+        verdict: Verdict::from(out.all_delivered.p99_us <= 2_000.0),
+    }])
+}
