@@ -28,3 +28,6 @@ pub const ACCOUNT_FREQ_LIMIT: i32 = 70050;
 pub const ACCOUNT_NOT_FOUND: i32 = 70107;
 /// The user-status feature is switched off in the console.
 pub const USER_STATUS_DISABLED: i32 = 72001;
+/// Server in cluster mode: its shared store (Redis) did not answer; the call changed nothing it
+/// reported, retry later. Same number as [`REQUEST_TIME_OUT`], which clients already retry.
+pub const STORE_UNAVAILABLE: i32 = REQUEST_TIME_OUT;

@@ -32,6 +32,13 @@ pub struct ServerSettings {
     /// SO_SNDBUF of each accepted socket, bounding what the kernel buffers for a client that stops
     /// reading; 0 keeps the kernel's autotuning.
     pub socket_send_buffer_bytes: usize,
+    /// `redis://HOST:PORT[/DB]`: share presence with the other nodes through this Redis (cluster
+    /// mode, see `docs/CLUSTER.md`). None: the embedded in-memory store.
+    pub redis: Option<String>,
+    /// Prefix of every Redis key and channel of this cluster.
+    pub redis_prefix: String,
+    /// Cluster mode: the sessions of a node that died are declared OFFLINE within this bound.
+    pub node_timeout_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -42,6 +49,9 @@ impl Default for ServerSettings {
             login_timeout_s: 10,
             max_connections: 200_000,
             socket_send_buffer_bytes: 0,
+            redis: None,
+            redis_prefix: "imsdk:".into(),
+            node_timeout_ms: 10_000,
         }
     }
 }
@@ -188,6 +198,9 @@ impl Config {
             return Err(ConfigError(
                 "[server]: max_frame_bytes >= 1024, outbound_queue and login_timeout_s > 0".into(),
             ));
+        }
+        if self.server.node_timeout_ms < 300 {
+            return Err(ConfigError("[server]: node_timeout_ms >= 300".into()));
         }
         for (i, app) in self.apps.iter().enumerate() {
             let err = |what: &str| ConfigError(format!("app {}: {what}", app.sdk_app_id));

@@ -3,6 +3,7 @@
 //! JSON frames over WebSocket at `/ws` (see `docs/PROTOCOL.md`) and Tencent's admin REST API on the
 //! same port. Start it in-process with [`ServerHandle::start`] or run the `imsdk-server` binary.
 
+pub mod cluster;
 pub mod config;
 mod conn;
 pub mod rest;
@@ -52,10 +53,17 @@ impl ServerHandle {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
+        // On a thread of its own: the caller may itself be inside a tokio runtime.
+        let store = std::thread::scope(|s| {
+            s.spawn(|| runtime.block_on(store::Store::open(&config)))
+                .join()
+                .unwrap_or_else(|_| Err("store setup panicked".into()))
+        })
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e))?;
         let thread = std::thread::Builder::new()
             .name("imsdk-server-main".into())
             .spawn(move || {
-                let killed = runtime.block_on(serve(config, listener, stop_rx));
+                let killed = runtime.block_on(serve(config, store, listener, stop_rx));
                 // Dropping the runtime drops every task, and with them every socket and the listener.
                 if killed {
                     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -103,11 +111,12 @@ impl Drop for ServerHandle {
 /// Serves until stopped; returns true if killed.
 async fn serve(
     config: Config,
+    store: store::Store,
     listener: tokio::net::TcpListener,
     mut stop: watch::Receiver<Stop>,
 ) -> bool {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let shared = Arc::new(transport::Shared::new(&config, shutdown_rx));
+    let shared = Arc::new(transport::Shared::new(&config, store, shutdown_rx));
     let app = transport::router(Arc::clone(&shared));
     let send_buffer = config.server.socket_send_buffer_bytes;
     let listener = listener.tap_io(move |tcp| {
@@ -131,6 +140,7 @@ async fn serve(
     }
     let _ = shutdown_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), shared.sessions_done()).await;
+    shared.store.leave().await;
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     false
 }

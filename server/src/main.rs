@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  imsdk-server [--config FILE] [--listen ADDR]        (default listen 127.0.0.1:7788)
+  imsdk-server [--config FILE] [--listen ADDR] [--redis redis://HOST:PORT]
+      (default listen 127.0.0.1:7788; --redis: cluster mode, presence shared through Redis)
   imsdk-server usersig --sdk-app-id N --secret-key K --user-id U [--expire SECONDS]";
 
 fn main() -> ExitCode {
@@ -82,7 +83,7 @@ fn usersig(args: &[String]) -> CliResult {
 }
 
 fn run(args: &[String]) -> CliResult {
-    let opts = options(args, &["--config", "--listen"])?;
+    let opts = options(args, &["--config", "--listen", "--redis"])?;
     let listen: SocketAddr = get(&opts, "--listen")
         .unwrap_or("127.0.0.1:7788")
         .parse()
@@ -92,7 +93,7 @@ fn run(args: &[String]) -> CliResult {
                 "--listen must be an address like 127.0.0.1:7788".to_owned(),
             )
         })?;
-    let config = match get(&opts, "--config") {
+    let mut config = match get(&opts, "--config") {
         Some(path) => Config::load(path.as_ref()).map_err(|e| (2, e.to_string()))?,
         None => {
             let app = &Config::dev_default().apps[0];
@@ -103,8 +104,16 @@ fn run(args: &[String]) -> CliResult {
             Config::dev_default()
         }
     };
-    let server = ServerHandle::start(config, listen)
-        .map_err(|e| (1, format!("cannot listen on {listen}: {e}")))?;
+    if let Some(url) = get(&opts, "--redis") {
+        config.server.redis = Some(url.to_owned());
+    }
+    let server = ServerHandle::start(config, listen).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::ConnectionRefused {
+            (1, format!("cannot start: {e}"))
+        } else {
+            (1, format!("cannot listen on {listen}: {e}"))
+        }
+    })?;
     println!("imsdk-server listening on {}", server.addr());
     let _ = std::io::stdout().flush();
     wait_for_signal();

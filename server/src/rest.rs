@@ -2,7 +2,7 @@
 //! identifier=<admin>&usersig=..&random=..&contenttype=json`, JSON in and out, every answer with
 //! `ActionStatus`, `ErrorCode` and `ErrorInfo` (HTTP 200, as Tencent).
 
-use crate::store::App;
+use crate::store::Backend;
 use crate::transport::Shared;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -46,19 +46,21 @@ pub async fn handle(
             )))
         }
     };
-    let outcome = authenticate(&shared, query.as_deref().unwrap_or("")).and_then(|app| {
-        match (service.as_str(), command.as_str()) {
-            ("im_open_login_svc", "account_import") => account_import(app, &body),
-            ("im_open_login_svc", "multiaccount_import") => multiaccount_import(app, &body),
-            ("sns", "friend_add") => friend_change(app, &body, true),
-            ("sns", "friend_delete") => friend_change(app, &body, false),
-            ("openim", "query_online_status") => query_online_status(app, &body),
-            _ => Err((
-                rest_code::UNKNOWN_COMMAND,
-                format!("unknown command {service}/{command}"),
-            )),
-        }
-    });
+    let app = match authenticate(&shared, query.as_deref().unwrap_or("")) {
+        Ok(app) => app,
+        Err(e) => return answer(Err(e)),
+    };
+    let outcome = match (service.as_str(), command.as_str()) {
+        ("im_open_login_svc", "account_import") => account_import(app, &body).await,
+        ("im_open_login_svc", "multiaccount_import") => multiaccount_import(app, &body).await,
+        ("sns", "friend_add") => friend_change(app, &body, true).await,
+        ("sns", "friend_delete") => friend_change(app, &body, false).await,
+        ("openim", "query_online_status") => query_online_status(app, &body).await,
+        _ => Err((
+            rest_code::UNKNOWN_COMMAND,
+            format!("unknown command {service}/{command}"),
+        )),
+    };
     answer(outcome)
 }
 
@@ -91,7 +93,7 @@ fn answer(outcome: Outcome) -> Response {
 }
 
 /// Checks `sdkappid`, that `identifier` is the admin and the admin's `usersig`.
-fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a App, (i32, String)> {
+fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a Backend, (i32, String)> {
     let param = |name: &str| {
         form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == name)
@@ -105,7 +107,7 @@ fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a App, (i32, St
             "sdkappid missing or unknown".to_owned(),
         ))?;
     let identifier = param("identifier").unwrap_or_default();
-    if identifier != app.cfg.admin {
+    if identifier != app.cfg().admin {
         return Err((
             rest_code::ADMIN_REQUIRED,
             "identifier must be the app admin".into(),
@@ -114,8 +116,8 @@ fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a App, (i32, St
     let user_sig = param("usersig").unwrap_or_default();
     imsdk_usersig::verify(
         &user_sig,
-        app.cfg.sdk_app_id,
-        &app.cfg.secret_key,
+        app.cfg().sdk_app_id,
+        &app.cfg().secret_key,
         &identifier,
         crate::store::unix_now(),
     )
@@ -138,9 +140,11 @@ struct AccountImport {
     user_id: String,
 }
 
-fn account_import(app: &App, body: &[u8]) -> Outcome {
+async fn account_import(app: &Backend, body: &[u8]) -> Outcome {
     let req: AccountImport = parse(body)?;
-    app.import(&req.user_id).map_err(|e| (e, fail_info(e)))?;
+    app.import(&req.user_id)
+        .await
+        .map_err(|e| (e, fail_info(e)))?;
     Ok(Map::new())
 }
 
@@ -150,7 +154,7 @@ struct MultiAccountImport {
     accounts: Vec<String>,
 }
 
-fn multiaccount_import(app: &App, body: &[u8]) -> Outcome {
+async fn multiaccount_import(app: &Backend, body: &[u8]) -> Outcome {
     let req: MultiAccountImport = parse(body)?;
     if req.accounts.len() > 100 {
         return Err((
@@ -158,11 +162,12 @@ fn multiaccount_import(app: &App, body: &[u8]) -> Outcome {
             "at most 100 accounts per call".into(),
         ));
     }
-    let failed: Vec<&String> = req
-        .accounts
-        .iter()
-        .filter(|id| app.import(id).is_err())
-        .collect();
+    let mut failed: Vec<&String> = Vec::new();
+    for id in &req.accounts {
+        if app.import(id).await.is_err() {
+            failed.push(id);
+        }
+    }
     Ok(Map::from_iter([("FailAccounts".to_owned(), json!(failed))]))
 }
 
@@ -190,9 +195,13 @@ struct FriendChange {
 
 /// friend_add (`AddType` `Add_Type_Both`, the default, or `Add_Type_Single`) and friend_delete
 /// (`DeleteType` `Delete_Type_Both`, the default, or `Delete_Type_Single`).
-fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
+async fn friend_change(app: &Backend, body: &[u8], add: bool) -> Outcome {
     let req: FriendChange = parse(body)?;
-    if app.account(&req.from_account).is_none() {
+    let from = app
+        .presence(&req.from_account)
+        .await
+        .map_err(|e| (e, fail_info(e)))?;
+    if from.is_none() {
         return Err((code::ACCOUNT_NOT_FOUND, fail_info(code::ACCOUNT_NOT_FOUND)));
     }
     let (kind, both_name, single_name, targets): (&Option<String>, _, _, Vec<&String>) = if add {
@@ -222,17 +231,14 @@ fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
             "1 to 100 accounts per call".into(),
         ));
     }
-    let results: Vec<Value> = targets
-        .iter()
-        .map(|to| {
-            let result = if add {
-                app.add_friend(&req.from_account, to, both)
-            } else {
-                app.delete_friend(&req.from_account, to, both)
-            };
-            json!({"To_Account": to, "ResultCode": result, "ResultInfo": fail_info(result)})
-        })
-        .collect();
+    let mut results: Vec<Value> = Vec::new();
+    for to in targets {
+        let result = app
+            .change_friendship(&req.from_account, to, both, add)
+            .await;
+        results
+            .push(json!({"To_Account": to, "ResultCode": result, "ResultInfo": fail_info(result)}));
+    }
     Ok(Map::from_iter([(
         "ResultItem".to_owned(),
         Value::Array(results),
@@ -250,7 +256,7 @@ struct QueryOnline {
 }
 
 /// `Status` is `Online` or `Offline` (OFFLINE and UNLOGINED both read `Offline`).
-fn query_online_status(app: &App, body: &[u8]) -> Outcome {
+async fn query_online_status(app: &Backend, body: &[u8]) -> Outcome {
     let req: QueryOnline = parse(body)?;
     if req.to_account.is_empty() || req.to_account.len() > 500 {
         return Err((
@@ -261,7 +267,8 @@ fn query_online_status(app: &App, body: &[u8]) -> Outcome {
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for id in &req.to_account {
-        let Some((status, platforms)) = app.presence(id) else {
+        let found = app.presence(id).await.map_err(|e| (e, fail_info(e)))?;
+        let Some((status, platforms)) = found else {
             let err = if crate::store::valid_user_id(id) {
                 code::ACCOUNT_NOT_FOUND
             } else {

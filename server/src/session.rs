@@ -2,7 +2,7 @@
 //! the session. Handlers see typed frames; `conn` deals with bytes and close codes.
 
 use crate::conn::{Conn, Incoming};
-use crate::store::{App, EndReason, Login, SessionCtl, SessionLink};
+use crate::store::{Backend, EndReason, Login, SessionCtl, SessionLink};
 use crate::transport::Shared;
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
@@ -14,7 +14,7 @@ use tokio::time::{sleep_until, Instant};
 
 /// A logged-in session.
 struct Session {
-    app: Arc<App>,
+    app: Backend,
     user_id: String,
     sid: u64,
     ctl: Arc<SessionCtl>,
@@ -37,9 +37,9 @@ pub async fn serve(conn: Conn, shared: Arc<Shared>) {
     let mut conn = conn;
     if let Some(session) = login(&mut conn, &shared).await {
         let user_id = session.user_id.clone();
-        let (app, sid) = (Arc::clone(&session.app), session.sid);
+        let (app, sid) = (session.app.clone(), session.sid);
         match session.run(&mut conn, &shared).await {
-            Ending::Lost => app.end_session(&user_id, sid, false),
+            Ending::Lost => app.end_session(&user_id, sid, false).await,
             Ending::Removed | Ending::Shutdown => {}
         }
     }
@@ -101,7 +101,9 @@ async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
         &user_sig,
         platform,
         instance_id,
-    ) {
+    )
+    .await
+    {
         Ok((session, heartbeat_timeout_s)) => {
             let data = LoginReply {
                 version: PROTOCOL_VERSION,
@@ -122,7 +124,7 @@ async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
 }
 
 /// Checks a login and registers the session with its account.
-fn admit(
+async fn admit(
     shared: &Shared,
     version: u32,
     sdk_app_id: u64,
@@ -155,8 +157,9 @@ fn admit(
         ));
     }
     let now = crate::store::unix_now();
-    let verified = imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg.secret_key, &user_id, now)
-        .map_err(|e| (e.code(), e.to_string()))?;
+    let verified =
+        imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg().secret_key, &user_id, now)
+            .map_err(|e| (e.code(), e.to_string()))?;
     let (tx, rx) = mpsc::channel(shared.settings.outbound_queue);
     let ctl = Arc::new(SessionCtl::default());
     let sid = shared.next_sid();
@@ -171,21 +174,22 @@ fn admit(
         instance_id,
         link,
     })
-    .map_err(|c| (c, "account not imported".to_owned()))?;
+    .await
+    .map_err(|c| (c, describe(c).to_owned()))?;
     let session = Session {
-        app: Arc::clone(app),
+        app: app.clone(),
         user_id,
         sid,
         ctl,
         rx,
         sig_expires_at: verified.expires_at,
     };
-    Ok((session, app.cfg.heartbeat_timeout_s))
+    Ok((session, app.cfg().heartbeat_timeout_s))
 }
 
 impl Session {
     async fn run(mut self, conn: &mut Conn, shared: &Shared) -> Ending {
-        let timeout = Duration::from_secs(self.app.cfg.heartbeat_timeout_s);
+        let timeout = Duration::from_secs(self.app.cfg().heartbeat_timeout_s);
         let liveness = tokio::time::sleep(timeout);
         tokio::pin!(liveness);
         let sig_check = tokio::time::sleep_until(next_sig_check(self.sig_expires_at));
@@ -275,7 +279,7 @@ impl Session {
         let result: Result<Option<serde_json::Value>, i32> = match frame {
             ClientFrame::Login { .. } => Err(code::INVALID_PARAMETERS),
             ClientFrame::Logout { .. } => {
-                app.end_session(user, self.sid, true);
+                app.end_session(user, self.sid, true).await;
                 conn.reply(id, code::SUCC, "", None).await;
                 conn.close(close::LOGGED_OUT, "logged out").await;
                 return Some(Ending::Removed);
@@ -286,16 +290,19 @@ impl Session {
             .ok()),
             ClientFrame::SetSelfStatus { custom_status, .. } => app
                 .set_custom_status(user, custom_status.as_deref())
+                .await
                 .map(|()| None),
             ClientFrame::GetUserStatus { user_ids, .. } => app
                 .get_user_status(user, &user_ids)
+                .await
                 .map(|list| serde_json::to_value(list).ok()),
             ClientFrame::SubscribeUserStatus { user_ids, .. } => {
-                app.subscribe(user, &user_ids).map(|()| None)
+                app.subscribe(user, &user_ids).await.map(|()| None)
             }
-            ClientFrame::UnsubscribeUserStatus { user_ids, .. } => {
-                app.unsubscribe(user, user_ids.as_deref()).map(|()| None)
-            }
+            ClientFrame::UnsubscribeUserStatus { user_ids, .. } => app
+                .unsubscribe(user, user_ids.as_deref())
+                .await
+                .map(|()| None),
         };
         match result {
             Ok(data) => conn.reply(id, code::SUCC, "", data).await,
@@ -328,6 +335,7 @@ pub fn describe(err: i32) -> &'static str {
         code::USER_STATUS_DISABLED => "user status is switched off in the console",
         code::ACCOUNT_NOT_FOUND => "account not imported",
         code::SDK_NOT_LOGGED_IN => "log in first",
+        code::STORE_UNAVAILABLE => "the shared store (Redis) is unavailable: retry later",
         _ => "",
     }
 }

@@ -26,9 +26,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Shared {
+    pub fn new(config: &Config, store: Store, shutdown: watch::Receiver<bool>) -> Shared {
         Shared {
-            store: Store::new(config),
+            store,
             settings: config.server.clone(),
             shutdown,
             sessions: AtomicUsize::new(0),

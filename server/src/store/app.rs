@@ -4,8 +4,8 @@
 use super::account::{Account, AccountState, LastEnd, Rates, SessionInfo};
 use super::fanout::{EndReason, Frame, SessionLink};
 use super::rate::RateWindow;
-use super::valid_user_id;
-use crate::config::{AppConfig, LoginPolicy, Plan};
+use super::{rules, valid_user_id};
+use crate::config::{AppConfig, LoginPolicy};
 use dashmap::DashMap;
 use imsdk_protocol::code;
 use imsdk_protocol::{encode, ServerFrame, UserStatus};
@@ -152,10 +152,7 @@ impl App {
 
     /// Sets or (None / empty) clears the caller's custom status. 6017 if too long.
     pub fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
-        let text = text.unwrap_or("");
-        if text.len() > self.cfg.limits.custom_status_max_bytes {
-            return Err(code::INVALID_PARAMETERS);
-        }
+        let text = rules::check_custom(&self.cfg, text)?;
         let acc = self.account(user_id).ok_or(code::ACCOUNT_NOT_FOUND)?;
         self.mutate(&acc, |st| st.custom_status = text.to_owned());
         Ok(())
@@ -164,14 +161,7 @@ impl App {
     /// Status of `ids`: own id always; others need the plan, the switch, the id cap and the rate.
     /// Unusable ids are left out; the call fails only if every id fails.
     pub fn get_user_status(&self, caller: &str, ids: &[String]) -> Result<Vec<UserStatus>, i32> {
-        if ids.is_empty() {
-            return Err(code::INVALID_PARAMETERS);
-        }
-        if ids.iter().any(|id| id != caller) {
-            self.check_feature()?;
-            if ids.len() > self.cfg.limits.get_max_ids {
-                return Err(code::INVALID_PARAMETERS);
-            }
+        if rules::check_get(&self.cfg, caller, ids)? {
             self.check_rate(caller, |r| &mut r.get)?;
         }
         let (found, failed) = self.resolve(ids);
@@ -183,13 +173,7 @@ impl App {
 
     /// Adds `ids` to the caller's subscription list (newest last), evicting the oldest above the cap.
     pub fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
-        self.check_feature()?;
-        if ids.is_empty()
-            || ids.len() > self.cfg.limits.subscribe_max_ids
-            || ids.iter().any(|id| id == caller)
-        {
-            return Err(code::INVALID_PARAMETERS);
-        }
+        rules::check_subscribe(&self.cfg, caller, ids)?;
         self.check_rate(caller, |r| &mut r.subscribe)?;
         let (found, failed) = self.resolve(ids);
         if found.is_empty() {
@@ -218,10 +202,7 @@ impl App {
 
     /// Removes `ids` from the caller's subscription list; `None` or empty clears it.
     pub fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
-        self.check_feature()?;
-        if ids.is_some_and(|ids| ids.len() > self.cfg.limits.subscribe_max_ids) {
-            return Err(code::INVALID_PARAMETERS);
-        }
+        rules::check_unsubscribe(&self.cfg, ids)?;
         self.check_rate(caller, |r| &mut r.unsubscribe)?;
         let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
         let _serial = acc.subscription_change();
@@ -293,17 +274,6 @@ impl App {
             st.status(&acc.id),
             st.sessions.iter().map(|s| s.platform.clone()).collect(),
         ))
-    }
-
-    /// Plan (7013) then console switch (72001).
-    fn check_feature(&self) -> Result<(), i32> {
-        if self.cfg.plan != Plan::Ultimate {
-            return Err(code::INTERFACE_NOT_SUPPORT);
-        }
-        if !self.cfg.user_status_enabled {
-            return Err(code::USER_STATUS_DISABLED);
-        }
-        Ok(())
     }
 
     /// Counts a call of the caller in one of its rate windows (7008 when full).

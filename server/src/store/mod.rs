@@ -1,14 +1,18 @@
 //! In-memory state: apps, accounts, sessions, subscriptions and friends, and the user-status rules
 //! that change them. Sharded per account (a `DashMap` of accounts, one lock per account): no global
-//! lock on the hot path. A Redis-backed store would replace this module behind the same methods.
+//! lock on the hot path. In cluster mode ([`crate::cluster`]) [`Backend`] puts the Redis store behind
+//! the same calls.
 
 mod account;
 mod app;
+mod backend;
 mod fanout;
 mod rate;
+pub mod rules;
 
 pub use account::Account;
 pub use app::{App, FailedIds, Login};
+pub use backend::Backend;
 pub use fanout::{EndReason, Frame, SessionCtl, SessionLink};
 
 use crate::config::Config;
@@ -17,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// All apps of the server. Built once at start; apps are never added later, so no lock.
 pub struct Store {
-    apps: HashMap<u64, Arc<App>>,
+    apps: HashMap<u64, Backend>,
 }
 
 impl Store {
@@ -25,13 +29,34 @@ impl Store {
         let apps = config
             .apps
             .iter()
-            .map(|a| (a.sdk_app_id, Arc::new(App::new(a.clone()))))
+            .map(|a| (a.sdk_app_id, Backend::Local(Arc::new(App::new(a.clone())))))
             .collect();
         Store { apps }
     }
 
-    pub fn app(&self, sdk_app_id: u64) -> Option<&Arc<App>> {
+    /// The in-memory store, or with `[server] redis` set, every app on the shared Redis store
+    /// (connected and registered before this returns).
+    pub async fn open(config: &Config) -> Result<Store, String> {
+        if config.server.redis.is_none() {
+            return Ok(Store::new(config));
+        }
+        let mut apps = HashMap::new();
+        for cfg in &config.apps {
+            let app = crate::cluster::ClusterApp::connect(cfg.clone(), &config.server).await?;
+            apps.insert(cfg.sdk_app_id, Backend::Cluster(app));
+        }
+        Ok(Store { apps })
+    }
+
+    pub fn app(&self, sdk_app_id: u64) -> Option<&Backend> {
         self.apps.get(&sdk_app_id)
+    }
+
+    /// Graceful stop: in cluster mode the node's sessions go OFFLINE now.
+    pub async fn leave(&self) {
+        for app in self.apps.values() {
+            app.leave().await;
+        }
     }
 }
 

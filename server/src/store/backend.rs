@@ -1,0 +1,100 @@
+//! One app as the session and REST layers see it: the embedded in-memory store, or the Redis
+//! cluster store (`--redis`). Same calls, same codes.
+
+use super::{App, Login};
+use crate::cluster::ClusterApp;
+use crate::config::AppConfig;
+use imsdk_protocol::UserStatus;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub enum Backend {
+    Local(Arc<App>),
+    Cluster(Arc<ClusterApp>),
+}
+
+impl Backend {
+    pub fn cfg(&self) -> &AppConfig {
+        match self {
+            Backend::Local(app) => &app.cfg,
+            Backend::Cluster(app) => &app.cfg,
+        }
+    }
+
+    pub async fn import(&self, id: &str) -> Result<(), i32> {
+        match self {
+            Backend::Local(app) => app.import(id),
+            Backend::Cluster(app) => app.import(id).await,
+        }
+    }
+
+    pub async fn login(&self, login: Login) -> Result<(), i32> {
+        match self {
+            Backend::Local(app) => app.login(login),
+            Backend::Cluster(app) => app.login(login).await,
+        }
+    }
+
+    pub async fn end_session(&self, user_id: &str, sid: u64, logged_out: bool) {
+        match self {
+            Backend::Local(app) => app.end_session(user_id, sid, logged_out),
+            Backend::Cluster(app) => app.end_session(user_id, sid, logged_out).await,
+        }
+    }
+
+    pub async fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
+        match self {
+            Backend::Local(app) => app.set_custom_status(user_id, text),
+            Backend::Cluster(app) => app.set_custom_status(user_id, text).await,
+        }
+    }
+
+    pub async fn get_user_status(
+        &self,
+        caller: &str,
+        ids: &[String],
+    ) -> Result<Vec<UserStatus>, i32> {
+        match self {
+            Backend::Local(app) => app.get_user_status(caller, ids),
+            Backend::Cluster(app) => app.get_user_status(caller, ids).await,
+        }
+    }
+
+    pub async fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
+        match self {
+            Backend::Local(app) => app.subscribe(caller, ids),
+            Backend::Cluster(app) => app.subscribe(caller, ids).await,
+        }
+    }
+
+    pub async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
+        match self {
+            Backend::Local(app) => app.unsubscribe(caller, ids),
+            Backend::Cluster(app) => app.unsubscribe(caller, ids).await,
+        }
+    }
+
+    /// Adds (`add`) or removes `to` in `from`'s friend list, and the reverse when `both`.
+    pub async fn change_friendship(&self, from: &str, to: &str, both: bool, add: bool) -> i32 {
+        match self {
+            Backend::Local(app) if add => app.add_friend(from, to, both),
+            Backend::Local(app) => app.delete_friend(from, to, both),
+            Backend::Cluster(app) => app.change_friendship(from, to, both, add).await,
+        }
+    }
+
+    /// Status and session platforms for the REST online query; Ok(None) if not imported.
+    pub async fn presence(&self, id: &str) -> Result<Option<(UserStatus, Vec<String>)>, i32> {
+        match self {
+            Backend::Local(app) => Ok(app.presence(id)),
+            Backend::Cluster(app) => app.presence(id).await,
+        }
+    }
+
+    /// Graceful stop of the node (cluster: its sessions go OFFLINE now, not at lease expiry).
+    pub async fn leave(&self) {
+        if let Backend::Cluster(app) = self {
+            app.leave().await;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The argument checks of the user-status calls, shared by the in-memory store and the Redis
+//! cluster store so both answer the same codes in the same order.
+
+use crate::config::{AppConfig, Plan};
+use imsdk_protocol::code;
+
+/// Plan (7013) then console switch (72001).
+pub fn check_feature(cfg: &AppConfig) -> Result<(), i32> {
+    if cfg.plan != Plan::Ultimate {
+        return Err(code::INTERFACE_NOT_SUPPORT);
+    }
+    if !cfg.user_status_enabled {
+        return Err(code::USER_STATUS_DISABLED);
+    }
+    Ok(())
+}
+
+/// get_user_status before its rate check; true when others are asked (then the rate counts).
+pub fn check_get(cfg: &AppConfig, caller: &str, ids: &[String]) -> Result<bool, i32> {
+    if ids.is_empty() {
+        return Err(code::INVALID_PARAMETERS);
+    }
+    if ids.iter().all(|id| id == caller) {
+        return Ok(false);
+    }
+    check_feature(cfg)?;
+    if ids.len() > cfg.limits.get_max_ids {
+        return Err(code::INVALID_PARAMETERS);
+    }
+    Ok(true)
+}
+
+/// subscribe before its rate check.
+pub fn check_subscribe(cfg: &AppConfig, caller: &str, ids: &[String]) -> Result<(), i32> {
+    check_feature(cfg)?;
+    if ids.is_empty()
+        || ids.len() > cfg.limits.subscribe_max_ids
+        || ids.iter().any(|id| id == caller)
+    {
+        return Err(code::INVALID_PARAMETERS);
+    }
+    Ok(())
+}
+
+/// unsubscribe before its rate check.
+pub fn check_unsubscribe(cfg: &AppConfig, ids: Option<&[String]>) -> Result<(), i32> {
+    check_feature(cfg)?;
+    if ids.is_some_and(|ids| ids.len() > cfg.limits.subscribe_max_ids) {
+        return Err(code::INVALID_PARAMETERS);
+    }
+    Ok(())
+}
+
+/// The custom status text (None: cleared), or 6017 if too long.
+pub fn check_custom<'a>(cfg: &AppConfig, text: Option<&'a str>) -> Result<&'a str, i32> {
+    let text = text.unwrap_or("");
+    if text.len() > cfg.limits.custom_status_max_bytes {
+        return Err(code::INVALID_PARAMETERS);
+    }
+    Ok(text)
+}
