@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod config;
 mod conn;
+mod listener;
 pub mod rest;
 mod session;
 pub mod store;
@@ -41,7 +42,7 @@ impl ServerHandle {
         config
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let listener = std::net::TcpListener::bind(listen)?;
+        let listener = listener::bind(listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
