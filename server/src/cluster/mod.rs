@@ -118,11 +118,7 @@ impl ClusterApp {
             need_sync: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
         });
-        let setup = async {
-            app.import_all(&app.cfg.accounts).await?;
-            app.sync().await
-        };
-        setup
+        app.sync()
             .await
             .map_err(|_| format!("redis {url}: cannot register the node"))?;
         let pubsub = node::subscribe(&app).await.map_err(err)?;
@@ -427,8 +423,10 @@ impl ClusterApp {
         }
     }
 
-    /// Renews the lease and makes Redis hold exactly this node's live sessions.
+    /// Re-imports the configured accounts, renews the lease and makes Redis hold exactly this
+    /// node's live sessions.
     async fn sync(&self) -> Result<(), i32> {
+        self.import_all(&self.cfg.accounts).await?;
         let mut args: Vec<String> = vec![
             self.node.clone(),
             self.lease.as_millis().to_string(),

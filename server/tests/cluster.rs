@@ -1,0 +1,263 @@
+//! Cluster mode: two or three real `imsdk-server` nodes sharing one real redis-server.
+
+mod cluster_common;
+mod common;
+
+use cluster_common::{node_config, start_node, Redis};
+use common::{rest, status, statuses, Client, WAIT};
+use imsdk_protocol::{code, ServerFrame, UserStatusType::*};
+use imsdk_server::config::LoginPolicy;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Node timeout of the tests (the default is 10 s).
+const NODE_TIMEOUT_MS: u64 = 1500;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_statuses_and_devices_cross_nodes() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |_| {});
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut alice = Client::login(a.addr(), "alice", "Windows", "a1").await;
+    let mut bob = Client::login(b.addr(), "bob", "Android", "b1").await;
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+
+    assert_eq!(alice.set_status(Some("in a meeting")).await.code, 0);
+    let meeting = status("alice", Online, "in a meeting", &["Windows"]);
+    assert_eq!(bob.next_status_of("alice").await, meeting);
+    let own = status("alice", Online, "", &["Windows"]);
+    assert_eq!(alice.next_status_of("alice").await, own);
+    assert_eq!(alice.next_status_of("alice").await, meeting);
+
+    // A second device of alice, on the other node: bob and alice's first device hear it.
+    let mut alice2 = Client::login(b.addr(), "alice", "Mac", "a2").await;
+    let both = status("alice", Online, "in a meeting", &["Windows", "Mac"]);
+    assert_eq!(bob.next_status_of("alice").await, both);
+    assert_eq!(alice.next_status_of("alice").await, both);
+    let got = statuses(&bob.get(&["alice", "bob", "nobody"]).await);
+    assert_eq!(got[0], both);
+    assert_eq!(got[1], status("bob", Online, "", &["Android"]));
+    assert_eq!(got.len(), 2);
+
+    // The admin API of either node answers for the whole cluster.
+    let q = json!({"To_Account": ["alice", "carol"], "IsNeedDetail": 1, "IsReturnCustomStatus": 1});
+    let r = rest(a.addr(), "/v4/openim/query_online_status", &q).await;
+    assert_eq!(r["QueryResult"][0]["Detail"].as_array().unwrap().len(), 2);
+    assert_eq!(r["QueryResult"][0]["CustomStatus"], "in a meeting");
+    assert_eq!(r["QueryResult"][1]["Status"], "Offline");
+
+    // One device leaves: still online with the other; every push arrived exactly once.
+    alice.drop_tcp();
+    let mac_only = status("alice", Online, "in a meeting", &["Mac"]);
+    assert_eq!(bob.next_status_of("alice").await, mac_only);
+    assert_eq!(bob.heard_except("bob").await, Vec::<String>::new());
+    assert_eq!(alice2.next_status_of("alice").await, both);
+    assert_eq!(alice2.next_status_of("alice").await, mac_only);
+
+    // Logout of the last device: UNLOGINED, custom status cleared.
+    let r = alice2
+        .request(|id| imsdk_protocol::ClientFrame::Logout { id })
+        .await;
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        bob.next_status_of("alice").await,
+        status("alice", UnLogined, "", &[])
+    );
+    assert_eq!(bob.heard_except("bob").await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_login_on_another_node_kicks_the_first() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |app| {
+        app.login_policy = LoginPolicy::OnePerPlatform;
+    });
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut carol = Client::login(a.addr(), "carol", "Linux", "c0").await;
+    assert_eq!(carol.subscribe(&["alice"]).await.code, 0);
+    let mut first = Client::login(a.addr(), "alice", "iOS", "phone-1").await;
+    assert_eq!(
+        carol.next_status_of("alice").await.user_status_status_type,
+        Online
+    );
+    let _second = Client::login(b.addr(), "alice", "iOS", "phone-2").await;
+    assert_eq!(
+        first.end().await,
+        common::close_code(imsdk_protocol::close::KICKED_OFFLINE)
+    );
+    assert!(first.pushes.iter().any(|p| matches!(
+        p,
+        ServerFrame::KickedOffline { code, .. } if *code == code::LOGIN_KICKED_OFF_BY_OTHER
+    )));
+    // The kick replaced one iOS device by another: no change to announce, alice stays online.
+    assert_eq!(carol.heard_except("carol").await, Vec::<String>::new());
+    let got = statuses(&carol.get(&["alice"]).await);
+    assert_eq!(got[0], status("alice", Online, "", &["iOS"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friends_and_rate_limits_hold_cluster_wide() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |app| {
+        app.limits.rate_calls = 2;
+        app.limits.rate_window_s = 60;
+    });
+    let (a, b) = (start_node(&config), start_node(&config));
+    let add = json!({"From_Account": "alice", "AddFriendItem": [{"To_Account": "bob"}]});
+    let r = rest(b.addr(), "/v4/sns/friend_add", &add).await;
+    assert_eq!(r["ResultItem"][0]["ResultCode"], 0, "{r}");
+    let mut bob = Client::login(b.addr(), "bob", "Linux", "b").await;
+    let mut alice = Client::login(a.addr(), "alice", "Linux", "a").await;
+    assert_eq!(
+        bob.next_status_of("alice").await.user_status_status_type,
+        Online
+    );
+    assert_eq!(alice.set_status(Some("hello")).await.code, 0);
+    assert_eq!(
+        bob.next_status_of("alice").await.user_status_custom_status,
+        "hello"
+    );
+
+    // Two subscribe calls allowed per minute for alice, counted in Redis whatever the node.
+    let mut alice_b = Client::login(b.addr(), "alice", "Web", "a-web").await;
+    assert_eq!(alice.subscribe(&["carol"]).await.code, 0);
+    assert_eq!(alice_b.subscribe(&["dave"]).await.code, 0);
+    assert_eq!(
+        alice.subscribe(&["dave"]).await.code,
+        code::API_CALL_FREQUENCY_LIMIT
+    );
+    assert_eq!(
+        alice_b.subscribe(&["carol"]).await.code,
+        code::API_CALL_FREQUENCY_LIMIT
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_node_sessions_go_offline_within_the_bound_once() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |_| {});
+    let (a, b, c) = (
+        start_node(&config),
+        start_node(&config),
+        start_node(&config),
+    );
+    let mut alice = Client::login(a.addr(), "alice", "Linux", "a").await;
+    assert_eq!(alice.set_status(Some("busy")).await.code, 0);
+    let _dave = Client::login(a.addr(), "dave", "Linux", "d").await;
+    let mut bob = Client::login(b.addr(), "bob", "Linux", "b").await;
+    let mut carol = Client::login(c.addr(), "carol", "Linux", "c").await;
+    assert_eq!(bob.subscribe(&["alice", "dave"]).await.code, 0);
+    assert_eq!(carol.subscribe(&["alice"]).await.code, 0);
+
+    let killed_at = Instant::now();
+    a.kill();
+    let offline = status("alice", Offline, "", &[]);
+    let mut heard = vec![
+        next_push_except(&mut bob, "bob").await,
+        next_push_except(&mut bob, "bob").await,
+    ];
+    let took = killed_at.elapsed();
+    heard.sort_by(|x, y| x.user_status_identifier.cmp(&y.user_status_identifier));
+    assert_eq!(
+        heard,
+        [offline.clone(), status("dave", Offline, "", &[])],
+        "alice and dave go OFFLINE, alice's custom status cleared"
+    );
+    assert!(
+        took <= Duration::from_millis(NODE_TIMEOUT_MS),
+        "declared OFFLINE after {took:?}, bound {NODE_TIMEOUT_MS} ms"
+    );
+    assert_eq!(timeout_status(&mut carol, "alice").await, offline);
+    // Exactly once, though two surviving nodes sweep.
+    assert_eq!(bob.heard_except("bob").await, Vec::<String>::new());
+    assert_eq!(carol.heard_except("carol").await, Vec::<String>::new());
+
+    // A restarted node is a new node: it owns nothing, alice stays OFFLINE.
+    let a2 = start_node(&config);
+    let mut bob2 = Client::login(a2.addr(), "bob", "Mac", "b2").await;
+    let got = statuses(&bob2.get(&["alice", "dave"]).await);
+    assert_eq!(got[0], offline);
+    assert_eq!(got[1].user_status_status_type, Offline);
+}
+
+/// The next status push not about `me`, waiting longer than WAIT (node-death detection runs on
+/// its own clock).
+async fn next_push_except(client: &mut Client, me: &str) -> imsdk_protocol::UserStatus {
+    let wait = async {
+        loop {
+            let st = client.next_status().await;
+            if st.user_status_identifier != me {
+                return st;
+            }
+        }
+    };
+    tokio::time::timeout(WAIT * 2, wait)
+        .await
+        .expect("status in time")
+}
+
+/// The next status of `user`, waiting longer than WAIT (node-death detection runs on its own clock).
+async fn timeout_status(client: &mut Client, user: &str) -> imsdk_protocol::UserStatus {
+    tokio::time::timeout(WAIT * 2, client.next_status_of(user))
+        .await
+        .expect("status in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restart_fails_calls_clearly_then_nodes_rebuild_presence() {
+    let mut redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |_| {});
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut alice = Client::login(a.addr(), "alice", "Linux", "a").await;
+    let mut bob = Client::login(b.addr(), "bob", "Linux", "b").await;
+    let carol = Client::login(b.addr(), "carol", "Linux", "c").await;
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+
+    alice.drain_statuses().await;
+    bob.drain_statuses().await;
+    redis.kill();
+    let r = bob.set_status(Some("anyone?")).await;
+    assert_eq!(r.code, code::STORE_UNAVAILABLE, "{}", r.desc);
+    assert!(r.desc.contains("Redis"), "{}", r.desc);
+    let mut dave = Client::connect(a.addr()).await;
+    let r = dave
+        .send_frame(&common::login_frame("dave", "Linux", "d"))
+        .await;
+    assert_eq!(r.code, code::STORE_UNAVAILABLE);
+    // carol leaves during the outage: Redis must not keep her ONLINE afterwards.
+    carol.drop_tcp();
+
+    redis.restart();
+    // The nodes re-register their live sessions (the restarted Redis came back empty): each
+    // account hears itself come back ONLINE.
+    let back = |u: &str| status(u, Online, "", &["Linux"]);
+    assert_eq!(timeout_status(&mut alice, "alice").await, back("alice"));
+    assert_eq!(timeout_status(&mut bob, "bob").await, back("bob"));
+    let got = statuses(&bob.get(&["alice", "bob", "carol"]).await);
+    let types: Vec<_> = got.iter().map(|s| s.user_status_status_type).collect();
+    assert_eq!(types, [Online, Online, UnLogined], "{got:?}");
+    // Fully working again: a change of alice reaches bob once he subscribes again (the empty
+    // Redis lost the subscription lists; see docs/CLUSTER.md for persistence).
+    let mut alice2 = Client::login(b.addr(), "alice", "Mac", "a2").await;
+    assert_eq!(alice2.set_status(Some("back")).await.code, 0);
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+    assert_eq!(alice2.set_status(Some("back again")).await.code, 0);
+    assert_eq!(
+        bob.next_status_of("alice").await.user_status_custom_status,
+        "back again"
+    );
+    drop((a, b));
+}
+
+#[test]
+fn a_node_without_redis_does_not_start() {
+    let redis = Redis::start();
+    let mut config = node_config(&redis, NODE_TIMEOUT_MS, |_| {});
+    let port = redis.port;
+    drop(redis);
+    config.server.redis = Some(format!("redis://127.0.0.1:{port}"));
+    let err = imsdk_server::ServerHandle::start(config, "127.0.0.1:0".parse().unwrap())
+        .err()
+        .expect("no node without its Redis");
+    assert!(err.to_string().contains("redis"), "{err}");
+}
