@@ -10,6 +10,9 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
 # Library/C: gcc and g++ compile tests/c/*.c and the header (C99 and C++); valgrind runs the C
 # story once (tests/c_abi.rs, inside the workspace run below).
 for p in valgrind gcc g++; do need "$p"; done
+# Server cluster tests (server/tests/cluster.rs) start their own redis-server on a free 127.0.0.1 port
+# and fail, never skip, when it is missing.
+need redis-server
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   apt-get update -qq
