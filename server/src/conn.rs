@@ -98,14 +98,17 @@ impl Conn {
     }
 
     /// Sends a close frame and waits briefly for the peer's answer so the close frame is not lost
-    /// to a TCP reset. Bounded in time: a peer that reads nothing cannot hold the session.
+    /// to a TCP reset. Bounded in time: a peer that reads nothing cannot hold the session. A peer
+    /// silent for the whole heartbeat timeout is presumed gone: no wait for its answer, so that
+    /// its account is declared OFFLINE at the timeout, not a second later.
     pub async fn close(&mut self, code: u16, reason: &str) {
         let frame = CloseFrame {
             code,
             reason: reason.into(),
         };
+        let await_answer = code != close::HEARTBEAT_TIMEOUT;
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            if self.ws.send(Message::Close(Some(frame))).await.is_ok() {
+            if self.ws.send(Message::Close(Some(frame))).await.is_ok() && await_answer {
                 while let Some(Ok(_)) = self.ws.recv().await {}
             }
         })

@@ -158,3 +158,254 @@ pub fn unix_ms() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis())
 }
+
+// ---- a loopback TCP proxy that can go silent ---------------------------------------------------
+
+/// Forwards every accepted connection to `upstream`, both ways. [`Proxy::go_silent`] makes the
+/// connections open so far stop forwarding without closing (a dead mobile network): what they
+/// read is dropped, their sockets stay open. [`Proxy::refuse`] closes new connections at once.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    state: std::sync::Arc<ProxyState>,
+    /// One message each time the server side of a silent connection is closed by the server.
+    pub upstream_closed: mpsc::Receiver<()>,
+}
+
+struct ProxyState {
+    refusing: AtomicBool,
+    /// Silence flags of the connections opened so far.
+    links: Mutex<Vec<std::sync::Arc<AtomicBool>>>,
+}
+
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+impl Proxy {
+    pub fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy bind");
+        let addr = listener.local_addr().expect("proxy addr");
+        let state = std::sync::Arc::new(ProxyState {
+            refusing: AtomicBool::new(false),
+            links: Mutex::new(Vec::new()),
+        });
+        let (closed_tx, upstream_closed) = mpsc::channel();
+        let st = std::sync::Arc::clone(&state);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if st.refusing.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
+                let silent = std::sync::Arc::new(AtomicBool::new(false));
+                st.links
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(std::sync::Arc::clone(&silent));
+                pipe(&client, &server, &silent, None);
+                pipe(&server, &client, &silent, Some(closed_tx.clone()));
+            }
+        });
+        Proxy {
+            addr,
+            state,
+            upstream_closed,
+        }
+    }
+
+    /// Every connection open now stops forwarding, without closing.
+    pub fn go_silent(&self) {
+        for link in self
+            .state
+            .links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            link.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// New connections are closed at once (true) or forwarded (false).
+    pub fn refuse(&self, refusing: bool) {
+        self.state.refusing.store(refusing, Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to` until EOF; once `silent`, reads are dropped (and `to` is kept open).
+/// `closed` hears of the EOF of a silent link.
+fn pipe(
+    from: &TcpStream,
+    to: &TcpStream,
+    silent: &std::sync::Arc<AtomicBool>,
+    closed: Option<mpsc::Sender<()>>,
+) {
+    use std::io::{Read, Write};
+    let (mut from, mut to) = (
+        from.try_clone().expect("clone socket"),
+        to.try_clone().expect("clone socket"),
+    );
+    let silent = std::sync::Arc::clone(silent);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if !silent.load(Ordering::SeqCst) && to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        if silent.load(Ordering::SeqCst) {
+            if let Some(tx) = closed {
+                let _ = tx.send(());
+            }
+            // Keep `to` open: a silent network never tells the other side.
+            std::mem::forget(to);
+        } else {
+            let _ = to.shutdown(std::net::Shutdown::Both);
+        }
+    });
+}
+
+// ---- an observer that keeps its own session alive ------------------------------------------------
+
+/// A raw protocol client (another user) that heartbeats whenever it has waited `beat` for a
+/// frame, so that short heartbeat timeouts do not end it.
+pub struct Observer {
+    ws: tungstenite::WebSocket<TcpStream>,
+    next_id: u64,
+    /// Every status push received, in order.
+    pub statuses: Vec<imsdk_protocol::UserStatus>,
+}
+
+impl Observer {
+    pub fn login(addr: SocketAddr, user: &str, beat: Duration) -> Observer {
+        let tcp = TcpStream::connect(addr).expect("observer connects");
+        tcp.set_read_timeout(Some(beat)).expect("timeout");
+        let (ws, _) = tungstenite::client(format!("ws://{addr}/ws"), tcp).expect("handshake");
+        let mut o = Observer {
+            ws,
+            next_id: 1,
+            statuses: Vec::new(),
+        };
+        let sig = imsdk_usersig::generate(1_400_000_001, "imsdk-dev-secret-key", user, 86_400);
+        let code = o.request(|id| imsdk_protocol::ClientFrame::Login {
+            id,
+            version: imsdk_protocol::PROTOCOL_VERSION,
+            sdk_app_id: 1_400_000_001,
+            user_id: user.into(),
+            user_sig: sig,
+            platform: "Linux".into(),
+            instance_id: format!("observer-{user}"),
+        });
+        assert_eq!(code, 0, "observer login");
+        o
+    }
+
+    /// Sends a request; reads (heartbeating on silence) until its reply; returns its code.
+    pub fn request(&mut self, frame: impl FnOnce(u64) -> imsdk_protocol::ClientFrame) -> i32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(frame(id));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(std::time::Instant::now() < deadline, "reply {id} in time");
+            if let Some(imsdk_protocol::ServerFrame::Reply { id: got, code, .. }) = self.read_one()
+            {
+                if got == id {
+                    return code;
+                }
+            }
+        }
+    }
+
+    pub fn subscribe(&mut self, ids: &[&str]) {
+        let user_ids = ids.iter().map(|s| s.to_string()).collect();
+        let code =
+            self.request(|id| imsdk_protocol::ClientFrame::SubscribeUserStatus { id, user_ids });
+        assert_eq!(code, 0);
+    }
+
+    /// Every push queued for this session so far (a heartbeat round trip flushes them).
+    pub fn sync(&mut self) {
+        assert_eq!(
+            self.request(|id| imsdk_protocol::ClientFrame::Heartbeat { id }),
+            0
+        );
+    }
+
+    /// Waits up to `limit` for a push about `user` matching `pred`; returns it.
+    pub fn wait_status(
+        &mut self,
+        user: &str,
+        limit: Duration,
+        pred: impl Fn(&imsdk_protocol::UserStatus) -> bool,
+    ) -> imsdk_protocol::UserStatus {
+        let deadline = std::time::Instant::now() + limit;
+        let mut seen = self.statuses.len();
+        loop {
+            if let Some(s) = self.statuses[seen..]
+                .iter()
+                .find(|s| s.user_status_identifier == user && pred(s))
+            {
+                return s.clone();
+            }
+            seen = self.statuses.len();
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no matching status of {user} in {limit:?}; got {:?}",
+                self.statuses
+            );
+            self.read_one();
+        }
+    }
+
+    /// The pushes about `user`, in order.
+    pub fn about(&self, user: &str) -> Vec<imsdk_protocol::UserStatus> {
+        self.statuses
+            .iter()
+            .filter(|s| s.user_status_identifier == user)
+            .cloned()
+            .collect()
+    }
+
+    fn send(&mut self, frame: imsdk_protocol::ClientFrame) {
+        self.ws
+            .send(tungstenite::Message::text(imsdk_protocol::encode(&frame)))
+            .expect("observer sends");
+    }
+
+    /// One frame, or None after `beat` of silence (then a heartbeat is sent).
+    fn read_one(&mut self) -> Option<imsdk_protocol::ServerFrame> {
+        match self.ws.read() {
+            Ok(tungstenite::Message::Text(t)) => {
+                let frame: imsdk_protocol::ServerFrame =
+                    serde_json::from_str(t.as_str()).expect("server frame");
+                if let imsdk_protocol::ServerFrame::StatusChanged { statuses } = &frame {
+                    self.statuses.extend(statuses.iter().cloned());
+                }
+                Some(frame)
+            }
+            Ok(tungstenite::Message::Close(c)) => panic!("observer closed: {c:?}"),
+            Ok(_) => None,
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.send(imsdk_protocol::ClientFrame::Heartbeat { id });
+                None
+            }
+            Err(e) => panic!("observer: {e}"),
+        }
+    }
+}
