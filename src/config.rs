@@ -7,6 +7,8 @@ use std::time::Duration;
 pub const DEFAULT_SERVER_URL: &str = "ws://127.0.0.1:7788/ws";
 /// Environment variable consulted when `sdk_config_server_url` is absent.
 pub const SERVER_URL_ENV: &str = "IMSDK_SERVER_URL";
+/// Largest accepted `*_ms` setting: one day.
+pub const MAX_MS: u64 = 86_400_000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -50,10 +52,12 @@ impl Config {
         let get_ms = |key: &str, default: u64| -> Result<Duration, ConfigError> {
             match obj.get(key) {
                 None | Some(Value::Null) => Ok(Duration::from_millis(default)),
-                Some(v) => v
-                    .as_u64()
-                    .map(Duration::from_millis)
-                    .ok_or(ConfigError::Json),
+                Some(v) => match v.as_u64() {
+                    // Larger values would overflow deadline arithmetic (Instant + Duration).
+                    Some(ms) if ms > MAX_MS => Err(ConfigError::Param),
+                    Some(ms) => Ok(Duration::from_millis(ms)),
+                    None => Err(ConfigError::Json),
+                },
             }
         };
         // Tencent's keys: type-checked, otherwise unused (this library keeps no files).
