@@ -152,3 +152,48 @@ fn nested_huge_and_odd_json_is_refused_and_changes_nothing() {
     );
     assert_eq!(TIMUninit(), 0);
 }
+
+/// A hostile or broken server announcing an absurd heartbeat timeout: the library clamps it
+/// instead of overflowing, and keeps working.
+#[test]
+fn absurd_heartbeat_timeout_from_a_server_does_not_overflow() {
+    use imsdk_protocol::{encode, LoginReply, ServerFrame};
+    let _g = serial();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = ws_url(listener.local_addr().expect("addr"));
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().expect("accept");
+        let mut ws = tungstenite::accept(tcp).expect("ws accept");
+        let mut answered = 0;
+        while answered < 2 {
+            let Ok(msg) = ws.read() else { return };
+            let Ok(text) = msg.to_text() else { continue };
+            let v: serde_json::Value = serde_json::from_str(text).expect("json");
+            let data = if v["op"] == "login" {
+                serde_json::to_value(LoginReply {
+                    version: 1,
+                    heartbeat_timeout_s: u64::MAX,
+                    server_time: 1_700_000_000,
+                })
+                .ok()
+            } else {
+                Some(serde_json::json!([]))
+            };
+            let reply = ServerFrame::Reply {
+                id: v["id"].as_u64().expect("id"),
+                code: 0,
+                desc: String::new(),
+                data,
+            };
+            ws.send(tungstenite::Message::text(encode(&reply)))
+                .expect("send");
+            answered += 1;
+        }
+        while ws.read().is_ok() {}
+    });
+    assert_eq!(init(&url, ""), 0);
+    login("alice");
+    assert_eq!(call(TIMGetUserStatus, r#"["bob"]"#), (0, "[]".to_owned()));
+    assert_eq!(TIMUninit(), 0);
+    server.join().expect("server thread");
+}

@@ -593,8 +593,8 @@ impl Worker {
             .map_or(400_000, |i| i.heartbeat_timeout_s.saturating_mul(1000))
             .max(300);
         self.heartbeat_every = Duration::from_millis(timeout_ms / 3).min(MAX_HEARTBEAT_EVERY);
-        self.heartbeat_wait =
-            Duration::from_millis(timeout_ms * 2 / 3).min(self.inst.config.request_timeout);
+        self.heartbeat_wait = Duration::from_millis(timeout_ms.saturating_mul(2) / 3)
+            .min(self.inst.config.request_timeout);
         self.next_heartbeat = Some(Instant::now() + self.heartbeat_every);
         if let Some(i) = info {
             self.set_server_time(i.server_time);
