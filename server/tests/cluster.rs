@@ -3,7 +3,7 @@
 mod cluster_common;
 mod common;
 
-use cluster_common::{node_config, start_node, Redis};
+use cluster_common::{node_config, start_node, NodeProcess, Redis};
 use common::{rest, status, statuses, Client, WAIT};
 use imsdk_protocol::{code, ServerFrame, UserStatusType::*};
 use imsdk_server::config::LoginPolicy;
@@ -260,4 +260,42 @@ fn a_node_without_redis_does_not_start() {
         .err()
         .expect("no node without its Redis");
     assert!(err.to_string().contains("redis"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_node_process_and_graceful_leave() {
+    let redis = Redis::start();
+    let extra = format!("node_timeout_ms = {NODE_TIMEOUT_MS}\nredis_prefix = \"proc:\"");
+    let (mut p1, p2) = (
+        NodeProcess::start(&redis, &extra),
+        NodeProcess::start(&redis, &extra),
+    );
+    let mut bob = Client::login(p2.addr, "bob", "Linux", "b").await;
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+    let _alice = Client::login(p1.addr, "alice", "Linux", "a").await;
+    assert_eq!(
+        bob.next_status_of("alice").await.user_status_status_type,
+        Online
+    );
+
+    let killed_at = Instant::now();
+    p1.kill();
+    assert_eq!(
+        timeout_status(&mut bob, "alice").await,
+        status("alice", Offline, "", &[])
+    );
+    let took = killed_at.elapsed();
+    assert!(took <= Duration::from_millis(NODE_TIMEOUT_MS), "{took:?}");
+
+    // A graceful stop does not wait for the lease: its sessions go OFFLINE at once.
+    let config = node_config(&redis, 60_000, |_| {});
+    let (n1, n2) = (start_node(&config), start_node(&config));
+    let mut carol = Client::login(n2.addr(), "carol", "Linux", "c").await;
+    let _dave = Client::login(n1.addr(), "dave", "Linux", "d").await;
+    assert_eq!(carol.subscribe(&["dave"]).await.code, 0);
+    n1.shutdown();
+    assert_eq!(
+        carol.next_status_of("dave").await,
+        status("dave", Offline, "", &[])
+    );
 }
