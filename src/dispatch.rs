@@ -143,12 +143,15 @@ impl Dispatcher {
         })
     }
 
-    pub fn post(&self, event: Event) {
+    /// Queues an event; `false` (the event dropped) once the dispatcher is closed.
+    pub fn post(&self, event: Event) -> bool {
         let mut q = self.shared.lock();
-        if !q.closed {
-            q.events.push_back(event);
-            self.shared.ready.notify_one();
+        if q.closed {
+            return false;
         }
+        q.events.push_back(event);
+        self.shared.ready.notify_one();
+        true
     }
 
     /// Manual dispatch: runs the events queued so far on the calling thread and returns how many

@@ -113,7 +113,8 @@ impl Instance {
         f(&mut lock(&self.view))
     }
 
-    pub fn post(&self, event: Event) {
+    /// Queues a callback; `false` once `TIMUninit` closed the dispatcher.
+    pub fn post(&self, event: Event) -> bool {
         self.dispatcher.post(event)
     }
 }
@@ -171,7 +172,7 @@ pub fn uninit() -> bool {
     // Commands that raced with closing (none normally: the worker drains after `closed`).
     let (left, _) = inst.take_inbox();
     for cmd in left {
-        inst.post(Event::result(
+        let _ = inst.post(Event::result(
             cmd.reply(),
             code::SDK_COMM_INTERRUPT,
             "interrupted by TIMUninit",

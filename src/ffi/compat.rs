@@ -3,7 +3,7 @@
 //! unchanged. The rest of Tencent's API (messages, groups, friends...) is not provided.
 
 use super::args::{instance, reply};
-use super::types::TIMCommCallback;
+use super::types::{TIMCommCallback, TIMResult};
 use super::{boundary, export};
 use crate::dispatch::Event;
 use std::ffi::{c_char, c_int, c_void};
@@ -47,8 +47,13 @@ pub extern "C" fn TIMSetConfig(
 fn accept(cb: TIMCommCallback, user_data: *const c_void) -> c_int {
     export(|| {
         let inst = instance()?;
-        inst.post(Event::result(reply(cb, user_data), 0, "", ""));
-        Ok(())
+        // A `TIMUninit` racing this call may have closed the dispatcher: then the call is
+        // refused, so that an accepted call always gets its callback.
+        if inst.post(Event::result(reply(cb, user_data), 0, "", "")) {
+            Ok(())
+        } else {
+            Err(TIMResult::TIM_ERR_SDKUNINIT)
+        }
     })
 }
 

@@ -688,8 +688,9 @@ impl Worker {
         self.inst.update_view(|v| v.server_time_offset = offset);
     }
 
+    /// The dispatcher closes only after the worker is joined: the worker's events always land.
     fn post(&self, event: Event) {
-        self.inst.post(event)
+        let _ = self.inst.post(event);
     }
 
     fn post_result(&self, reply: Reply, code: i32, desc: &str, json: &str) {
