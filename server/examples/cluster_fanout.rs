@@ -7,13 +7,14 @@
 //!
 //! Needs redis-server (started on a free port). Clients, nodes and Redis share the machine.
 
+#[path = "../tests/cluster_common/node_process.rs"]
+mod node_process;
 #[path = "../tests/cluster_common/redis.rs"]
 mod redis;
 
 use futures_util::{SinkExt, StreamExt};
 use imsdk_protocol::{encode, ClientFrame, ServerFrame, PROTOCOL_VERSION};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use node_process::NodeProcess;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -24,20 +25,7 @@ const APP: u64 = 1_400_000_001;
 const KEY: &str = "imsdk-dev-secret-key";
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// An `imsdk-server` process, killed on drop.
-struct Node {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_node(subs: usize, redis: Option<(&str, &str)>) -> Node {
+fn start_node(subs: usize, redis: Option<(&str, &str)>) -> NodeProcess {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|e| Some(e.parent()?.parent()?.join("imsdk-server")))
@@ -50,30 +38,12 @@ fn start_node(subs: usize, redis: Option<(&str, &str)>) -> Node {
         }
         None => String::new(),
     };
-    let path = std::env::temp_dir().join(format!("cluster-fanout-{}.toml", std::process::id()));
     let app = format!(
         "[[app]]\nsdk_app_id = {APP}\nsecret_key = \"{KEY}\"\nadmin = \"administrator\"\n\
          plan = \"ultimate\"\nuser_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
         accounts.join(",")
     );
-    std::fs::write(&path, format!("{server}{app}")).expect("write config");
-    let mut child = Command::new(&bin)
-        .arg("--config")
-        .arg(&path)
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start imsdk-server (build it with --release first)");
-    let line = child
-        .stdout
-        .take()
-        .and_then(|out| BufReader::new(out).lines().next()?.ok())
-        .unwrap_or_default();
-    let addr = line
-        .strip_prefix("imsdk-server listening on ")
-        .expect("listening line")
-        .to_owned();
-    Node { child, addr }
+    NodeProcess::spawn(&bin, &format!("{server}{app}"), &[])
 }
 
 /// Sends a request and waits for its reply (ignoring pushes); panics unless it succeeds.
@@ -220,12 +190,12 @@ async fn main() {
     let url = redis.url();
 
     let node = start_node(subs, None);
-    let (times, _) = scenario(&[node.addr.clone()], subs, changes, None).await;
+    let (times, _) = scenario(&[node.addr.to_string()], subs, changes, None).await;
     report("1 node, in memory:", subs, &times);
     drop(node);
 
     let node = start_node(subs, Some((&url, "one:")));
-    let (times, cost) = scenario(&[node.addr.clone()], subs, changes, Some(&redis)).await;
+    let (times, cost) = scenario(&[node.addr.to_string()], subs, changes, Some(&redis)).await;
     report("1 node, Redis:", subs, &times);
     print_cost(&cost);
     drop(node);
@@ -234,7 +204,7 @@ async fn main() {
         start_node(subs, Some((&url, "two:"))),
         start_node(subs, Some((&url, "two:"))),
     ];
-    let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
+    let addrs: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
     let (times, cost) = scenario(&addrs, subs, changes, Some(&redis)).await;
     report("2 nodes, Redis (split):", subs, &times);
     print_cost(&cost);

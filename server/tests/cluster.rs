@@ -3,7 +3,7 @@
 mod cluster_common;
 mod common;
 
-use cluster_common::{node_config, start_node, NodeProcess, Redis};
+use cluster_common::{node_config, start_node, start_process, Redis};
 use common::{rest, status, statuses, Client, WAIT};
 use imsdk_protocol::{code, ServerFrame, UserStatusType::*};
 use imsdk_server::config::LoginPolicy;
@@ -266,10 +266,7 @@ fn a_node_without_redis_does_not_start() {
 async fn sigkilled_node_process_and_graceful_leave() {
     let redis = Redis::start();
     let extra = format!("node_timeout_ms = {NODE_TIMEOUT_MS}\nredis_prefix = \"proc:\"");
-    let (mut p1, p2) = (
-        NodeProcess::start(&redis, &extra),
-        NodeProcess::start(&redis, &extra),
-    );
+    let (mut p1, p2) = (start_process(&redis, &extra), start_process(&redis, &extra));
     let mut bob = Client::login(p2.addr, "bob", "Linux", "b").await;
     assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
     let _alice = Client::login(p1.addr, "alice", "Linux", "a").await;
