@@ -296,3 +296,46 @@ async fn sigkilled_node_process_and_graceful_leave() {
         status("dave", Offline, "", &[])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscription_list_dropped_after_retention_across_nodes() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |app| {
+        app.limits.subscription_retention_s = 1;
+    });
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut alice = Client::login(a.addr(), "alice", "Linux", "a").await;
+    let mut dave = Client::login(b.addr(), "dave", "Linux", "d1").await;
+    assert_eq!(dave.subscribe(&["alice"]).await.code, 0);
+    // A blip within the retention: dave comes back on the other node and still hears alice.
+    dave.drop_tcp();
+    let mut dave = Client::login(a.addr(), "dave", "Linux", "d2").await;
+    assert_eq!(alice.set_status(Some("one")).await.code, 0);
+    assert_eq!(
+        dave.next_status_of("alice").await.user_status_custom_status,
+        "one"
+    );
+
+    // Away for longer than the retention (plus one sweep tick): the list is gone.
+    let r = dave
+        .request(|id| imsdk_protocol::ClientFrame::Logout { id })
+        .await;
+    assert_eq!(r.code, 0);
+    let gone = Instant::now();
+    let tick = Duration::from_millis(NODE_TIMEOUT_MS / 6);
+    tokio::time::sleep((Duration::from_secs(1) + tick * 2).saturating_sub(gone.elapsed())).await;
+    let mut dave = Client::login(b.addr(), "dave", "Linux", "d3").await;
+    assert_eq!(alice.set_status(Some("two")).await.code, 0);
+    // dave's own change is published after alice's: once dave has it, alice's would have come.
+    assert_eq!(dave.set_status(Some("mark")).await.code, 0);
+    loop {
+        let st = dave.next_status().await;
+        assert_ne!(
+            st.user_status_identifier, "alice",
+            "list should have expired"
+        );
+        if st.user_status_custom_status == "mark" {
+            break;
+        }
+    }
+}

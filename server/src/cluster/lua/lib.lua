@@ -1,8 +1,14 @@
 -- Shared by every script (prepended). ARGV[1] is the app's key prefix P; every key is P..name.
 -- Keys: accounts (set), a:U (hash custom,end), s:U (hash gsid -> {p,i,q}), sub:U (zset target->seq),
 -- subr:U (set of subscribers), fr:U / fo:U (friends / friend-of sets), seq (counter),
--- node:N (lease), nodes (set), ns:N (set of "gsid user"). Channel: P..'events'.
+-- node:N (lease), nodes (set), ns:N (set of "gsid user"), expiring (zset user -> ms when its
+-- subscription list is dropped). Channel: P..'events'.
 local P = ARGV[1]
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 
 local function sessions(u)
   local raw = redis.call('HGETALL', P .. 's:' .. u)
@@ -41,8 +47,8 @@ local function jlist(items)
 end
 
 -- Publishes once: the new status (if it differs from `before`) with its recipients, and the
--- sessions to end ({gsid, reason}). Recipients: the account, its live subscribers, and (friend
--- switch on) the users listing it as a friend. Stale subscribers (list expired) are pruned here.
+-- sessions to end ({gsid, reason}). Recipients: the account, its subscribers, and (friend switch
+-- on) the users listing it as a friend.
 local function publish(u, before, ends, friends)
   local after = status(u)
   local changed = after ~= before
@@ -52,11 +58,7 @@ local function publish(u, before, ends, friends)
     local seen = { [u] = true }
     to[1] = u
     for _, s in ipairs(redis.call('SMEMBERS', P .. 'subr:' .. u)) do
-      if redis.call('ZSCORE', P .. 'sub:' .. s, u) then
-        if not seen[s] then seen[s] = true; to[#to + 1] = s end
-      else
-        redis.call('SREM', P .. 'subr:' .. u, s)
-      end
+      if not seen[s] then seen[s] = true; to[#to + 1] = s end
     end
     if friends == '1' then
       for _, s in ipairs(redis.call('SMEMBERS', P .. 'fo:' .. u)) do
@@ -76,14 +78,14 @@ local function node_of(gsid)
 end
 
 -- Removes one session; when it was the last, the account ends (`how` = 'out' or 'disc'): custom
--- status cleared, subscription list kept for `retention` ms. Publishes the change.
+-- status cleared, subscription list kept for `retention` ms more. Publishes the change.
 local function drop_session(u, gsid, how, friends, retention)
   local before = status(u)
   if redis.call('HDEL', P .. 's:' .. u, gsid) == 0 then return 0 end
   redis.call('SREM', P .. 'ns:' .. node_of(gsid), gsid .. ' ' .. u)
   if redis.call('HLEN', P .. 's:' .. u) == 0 then
     redis.call('HSET', P .. 'a:' .. u, 'end', how, 'custom', '')
-    redis.call('PEXPIRE', P .. 'sub:' .. u, retention)
+    redis.call('ZADD', P .. 'expiring', now_ms() + tonumber(retention), u)
   end
   publish(u, before, {}, friends)
   return 1
@@ -94,10 +96,25 @@ local function add_session(u, gsid, platform, instance)
   local q = redis.call('INCR', P .. 'seq')
   redis.call('HSET', P .. 's:' .. u, gsid, cjson.encode({ p = platform, i = instance, q = q }))
   redis.call('SADD', P .. 'ns:' .. node_of(gsid), gsid .. ' ' .. u)
-  redis.call('PERSIST', P .. 'sub:' .. u)
+  redis.call('ZREM', P .. 'expiring', u)
 end
 
--- Reaps the sessions of every node whose lease is gone; returns how many sessions ended.
+-- Drops the subscription lists whose retention ran out (owner still without a session).
+local function expire_lists()
+  local key = P .. 'expiring'
+  for _, u in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', now_ms())) do
+    if redis.call('HLEN', P .. 's:' .. u) == 0 then
+      for _, t in ipairs(redis.call('ZRANGE', P .. 'sub:' .. u, 0, -1)) do
+        redis.call('SREM', P .. 'subr:' .. t, u)
+      end
+      redis.call('DEL', P .. 'sub:' .. u)
+    end
+    redis.call('ZREM', key, u)
+  end
+end
+
+-- Reaps the sessions of every node whose lease is gone, then expires subscription lists;
+-- returns how many sessions ended.
 local function sweep(friends, retention)
   local n = 0
   for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
@@ -110,5 +127,6 @@ local function sweep(friends, retention)
       redis.call('SREM', P .. 'nodes', node)
     end
   end
+  expire_lists()
   return n
 end
