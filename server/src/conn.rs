@@ -99,16 +99,18 @@ impl Conn {
 
     /// Sends a close frame and waits briefly for the peer's answer so the close frame is not lost
     /// to a TCP reset. Bounded in time: a peer that reads nothing cannot hold the session. A peer
-    /// silent for the whole heartbeat timeout is presumed gone: no wait for its answer, so that
-    /// its account is declared OFFLINE at the timeout, not a second later.
+    /// silent for the whole heartbeat timeout, or too slow to read its queue, is presumed gone:
+    /// no wait for its answer and only 100 ms for the frame to fit, so that its account is
+    /// declared OFFLINE then, not a second later.
     pub async fn close(&mut self, code: u16, reason: &str) {
         let frame = CloseFrame {
             code,
             reason: reason.into(),
         };
-        let await_answer = code != close::HEARTBEAT_TIMEOUT;
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            if self.ws.send(Message::Close(Some(frame))).await.is_ok() && await_answer {
+        let gone = matches!(code, close::HEARTBEAT_TIMEOUT | close::SLOW_CONSUMER);
+        let bound = Duration::from_millis(if gone { 100 } else { 1000 });
+        let _ = tokio::time::timeout(bound, async {
+            if self.ws.send(Message::Close(Some(frame))).await.is_ok() && !gone {
                 while let Some(Ok(_)) = self.ws.recv().await {}
             }
         })
