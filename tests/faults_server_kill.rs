@@ -220,3 +220,41 @@ fn child_library_client() {
     println!("@@HEARD");
     assert_eq!(TIMUninit(), 0);
 }
+
+/// Graceful shutdown: SIGTERM closes every session with 1001 (reconnect elsewhere), the process
+/// exits 0, and the library reconnects to the server that takes over the address.
+#[test]
+fn sigterm_closes_sessions_with_1001_and_the_library_moves_on() {
+    if std::env::var(CHILD_USER).is_ok() {
+        return;
+    }
+    let _g = serial();
+    let server = ServerProcess::spawn(&toml(), "127.0.0.1:0");
+    let addr = server.addr;
+    let mut raw: Vec<Observer> = (0..3)
+        .map(|i| Observer::login(addr, &format!("child{i}"), Duration::from_millis(500)))
+        .collect();
+    set_listeners();
+    let fast = r#""sdk_config_reconnect_min_ms":50,"sdk_config_reconnect_max_ms":400"#;
+    assert_eq!(init(&ws_url(addr), fast), 0);
+    login("alice");
+    wait_network(TIMNetworkStatus::kTIMConnected);
+    assert_eq!(call(TIMSubscribeUserStatus, r#"["bob"]"#).0, 0);
+
+    let t = Instant::now();
+    server.signal("TERM");
+    for peer in &mut raw {
+        assert_eq!(peer.close_code(), Some(1001), "going away");
+    }
+    let status = server.wait_exit(Duration::from_secs(10));
+    let exited_after = t.elapsed();
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(wait_network(TIMNetworkStatus::kTIMDisconnected), 9508);
+    let _next = ServerProcess::spawn(&toml(), &addr.to_string());
+    wait_network(TIMNetworkStatus::kTIMConnected);
+    let mut bob = Peer::login(addr, "bob", "Android");
+    bob.set_custom("on the new server");
+    wait_change("bob", 1, Some("on the new server"));
+    println!("FIGURES: SIGTERM to exit 0 in {exited_after:?}");
+    assert_eq!(TIMUninit(), 0);
+}

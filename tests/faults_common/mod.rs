@@ -375,6 +375,32 @@ impl Observer {
             .collect()
     }
 
+    /// Reads until the connection ends: the close code, or None when it ended without one.
+    pub fn close_code(&mut self) -> Option<u16> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "connection ends in time"
+            );
+            match self.ws.read() {
+                Ok(tungstenite::Message::Close(c)) => {
+                    return Some(c.map_or(1005, |f| f.code.into()))
+                }
+                Ok(_) => continue,
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
     fn send(&mut self, frame: imsdk_protocol::ClientFrame) {
         self.ws
             .send(tungstenite::Message::text(imsdk_protocol::encode(&frame)))
