@@ -376,14 +376,10 @@ impl ClusterApp {
     /// Counts a call of the caller in its window for `op`, in Redis (7008 when full).
     async fn check_rate(&self, caller: &str, op: &str) -> Result<(), i32> {
         let limits = &self.cfg.limits;
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis())
-            .to_string();
         let key = format!("rate:{caller}:{op}");
-        let window = (limits.rate_window_s * 1000).to_string();
+        let window = limits.rate_window_s.saturating_mul(1000).to_string();
         let calls = limits.rate_calls.to_string();
-        let args = [key.as_str(), &now_ms, &window, &calls];
+        let args = [key.as_str(), &window, &calls];
         match self.eval::<i64>(&self.scripts.rate, &args).await? {
             1 => Ok(()),
             _ => Err(code::API_CALL_FREQUENCY_LIMIT),
