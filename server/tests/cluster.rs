@@ -157,6 +157,7 @@ async fn killed_node_sessions_go_offline_within_the_bound_once() {
         next_push_except(&mut bob, "bob").await,
     ];
     let took = killed_at.elapsed();
+    eprintln!("OFFLINE {took:?} after the kill");
     heard.sort_by(|x, y| x.user_status_identifier.cmp(&y.user_status_identifier));
     assert_eq!(
         heard,
@@ -282,6 +283,7 @@ async fn sigkilled_node_process_and_graceful_leave() {
         status("alice", Offline, "", &[])
     );
     let took = killed_at.elapsed();
+    eprintln!("OFFLINE {took:?} after the kill");
     assert!(took <= Duration::from_millis(NODE_TIMEOUT_MS), "{took:?}");
 
     // A graceful stop does not wait for the lease: its sessions go OFFLINE at once.
