@@ -341,3 +341,63 @@ async fn subscription_list_dropped_after_retention_across_nodes() {
         }
     }
 }
+
+/// Replies (code and data) of a mixed sequence of calls by alice, with bob online.
+async fn answers(addr: std::net::SocketAddr) -> Vec<(i32, Option<serde_json::Value>)> {
+    let import = json!({"Accounts": ["x y", "q\"t/\\", "bad\u{1}"]});
+    let r = rest(addr, "/v4/im_open_login_svc/multiaccount_import", &import).await;
+    assert_eq!(r["FailAccounts"], json!(["bad\u{1}"]), "{r}");
+    let _bob = Client::login(addr, "bob", "Android", "b").await;
+    let mut odd = Client::login(addr, "x y", "Web", "o").await;
+    let mut alice = Client::login(addr, "alice", "Linux", "a").await;
+    let mut out = Vec::new();
+    let long = "é".repeat(51);
+    for r in [
+        odd.set_status(Some("«quotes\" and \\ / 🚀»")).await,
+        alice.set_status(Some(&long)).await,
+        alice.get(&[]).await,
+        alice.get(&["alice"]).await,
+        alice
+            .get(&["nobody", "bad\u{1}", "x y", "bob", "bob", "q\"t/\\"])
+            .await,
+        alice.get(&["bad\u{1}", "nobody"]).await,
+        alice.get(&["nobody", "bad\u{1}"]).await,
+        alice.subscribe(&["alice"]).await,
+        alice.subscribe(&["nobody"]).await,
+        alice.subscribe(&["bad\u{1}", "nobody"]).await,
+        alice.subscribe(&["bob", "nobody", "x y"]).await,
+        alice.unsubscribe(Some(&["bob"])).await,
+        alice.unsubscribe(None).await,
+    ] {
+        out.push((r.code, r.data));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_answers_as_the_in_memory_store_with_odd_ids_and_texts() {
+    let memory = common::start(common::config(|_| {}));
+    let expected = answers(memory.addr()).await;
+    let redis = Redis::start();
+    let node = start_node(&node_config(&redis, NODE_TIMEOUT_MS, |_| {}));
+    assert_eq!(answers(node.addr()).await, expected);
+    // The odd account's status made it through Lua and JSON intact.
+    let got = &expected[4].1.as_ref().expect("data")[0];
+    assert_eq!(got["user_status_custom_status"], "«quotes\" and \\ / 🚀»");
+}
+
+#[test]
+fn the_binary_exits_1_when_redis_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_imsdk-server"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(["--redis", &format!("redis://127.0.0.1:{port}")])
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot start: redis"), "{stderr}");
+}
