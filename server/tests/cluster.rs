@@ -401,3 +401,30 @@ fn the_binary_exits_1_when_redis_is_unreachable() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot start: redis"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_reaped_while_its_node_was_cut_off_is_kicked_if_its_place_was_taken() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |app| {
+        app.login_policy = LoginPolicy::OnePerPlatform;
+    });
+    let p = format!("{}{}:", config.server.redis_prefix, common::APP);
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut old = Client::login(a.addr(), "alice", "iOS", "phone-1").await;
+    // As if node A lost Redis for longer than its lease: its session of alice was reaped (the kick
+    // below then has nobody to displace), and A's lease is gone.
+    let gsid = redis.cli(&["HKEYS", &format!("{p}s:alice")]);
+    let gsid = gsid.trim();
+    let node = gsid.split('/').next().expect("node id");
+    redis.cli(&["HDEL", &format!("{p}s:alice"), gsid]);
+    redis.cli(&["SREM", &format!("{p}ns:{node}"), &format!("{gsid} alice")]);
+    let mut new = Client::login(b.addr(), "alice", "iOS", "phone-2").await;
+    redis.cli(&["DEL", &format!("{p}node:{node}")]);
+    // A re-registers its sessions: the old one lost its place to the newer login and is kicked.
+    assert_eq!(
+        old.end().await,
+        common::close_code(imsdk_protocol::close::KICKED_OFFLINE)
+    );
+    let got = statuses(&new.get(&["alice"]).await);
+    assert_eq!(got[0], status("alice", Online, "", &["iOS"]));
+}

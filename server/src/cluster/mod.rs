@@ -135,6 +135,10 @@ impl ClusterApp {
         format!("{}/{sid}", self.node)
     }
 
+    fn one_per_platform(&self) -> &'static str {
+        flag(self.cfg.login_policy == LoginPolicy::OnePerPlatform)
+    }
+
     fn friends(&self) -> &'static str {
         flag(self.cfg.friend_status_notify)
     }
@@ -199,7 +203,7 @@ impl ClusterApp {
             &gsid,
             &login.platform,
             &login.instance_id,
-            flag(self.cfg.login_policy == LoginPolicy::OnePerPlatform),
+            self.one_per_platform(),
             self.friends(),
         ];
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -403,19 +407,28 @@ impl ClusterApp {
                 }
             }
         }
-        let mine = format!("{}/", self.node);
         for (gsid, reason) in &event.end {
-            let Some(sid) = gsid.strip_prefix(&mine).and_then(|s| s.parse().ok()) else {
-                continue;
-            };
-            let reason = if reason == "kick" {
-                EndReason::Kicked
-            } else {
-                EndReason::Replaced
-            };
-            if let Some(gone) = self.remove_local(&event.u, sid) {
-                gone.link.ctl.end(reason);
+            if let Some(sid) = self.own_sid(gsid) {
+                self.end_local(&event.u, sid, reason);
             }
+        }
+    }
+
+    /// The local number of a session id of this node.
+    fn own_sid(&self, gsid: &str) -> Option<u64> {
+        let (node, sid) = gsid.split_once('/')?;
+        (node == self.node).then(|| sid.parse().ok()).flatten()
+    }
+
+    /// Ends a local session displaced by another login (`"kick"`: 6208, else replaced).
+    fn end_local(&self, user: &str, sid: u64, reason: &str) {
+        let reason = if reason == "kick" {
+            EndReason::Kicked
+        } else {
+            EndReason::Replaced
+        };
+        if let Some(gone) = self.remove_local(user, sid) {
+            gone.link.ctl.end(reason);
         }
     }
 
@@ -428,6 +441,7 @@ impl ClusterApp {
             self.lease.as_millis().to_string(),
             self.friends().to_owned(),
             self.retention_ms().to_string(),
+            self.one_per_platform().to_owned(),
         ];
         for entry in self.local.iter() {
             for s in entry.value() {
@@ -440,7 +454,13 @@ impl ClusterApp {
             }
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.eval::<i64>(&self.scripts.sync, &args).await.map(drop)
+        let refused: Vec<String> = self.eval(&self.scripts.sync, &args).await?;
+        for item in refused.chunks_exact(3) {
+            if let Some(sid) = self.own_sid(&item[1]) {
+                self.end_local(&item[0], sid, &item[2]);
+            }
+        }
+        Ok(())
     }
 
     /// Graceful stop: drops the lease and declares this node's sessions OFFLINE now.

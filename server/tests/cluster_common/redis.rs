@@ -65,13 +65,19 @@ impl Redis {
         self.launch();
     }
 
-    /// `INFO commandstats` as (command, calls).
-    pub fn command_calls(&self) -> Vec<(String, u64)> {
+    /// Runs one command with redis-cli; its raw output.
+    pub fn cli(&self, args: &[&str]) -> String {
         let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "INFO", "commandstats"])
+            .args(["-p", &self.port.to_string()])
+            .args(args)
             .output()
             .expect("redis-cli");
-        parse_commandstats(&String::from_utf8_lossy(&out.stdout))
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `INFO commandstats` as (command, calls).
+    pub fn command_calls(&self) -> Vec<(String, u64)> {
+        parse_commandstats(&self.cli(&["INFO", "commandstats"]))
     }
 }
 
