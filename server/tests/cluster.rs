@@ -225,6 +225,9 @@ async fn redis_restart_fails_calls_clearly_then_nodes_rebuild_presence() {
         .send_frame(&common::login_frame("dave", "Linux", "d"))
         .await;
     assert_eq!(r.code, code::STORE_UNAVAILABLE);
+    let q = json!({"To_Account": ["alice"]});
+    let r = rest(a.addr(), "/v4/openim/query_online_status", &q).await;
+    assert_eq!(r["ErrorCode"], code::STORE_UNAVAILABLE, "{r}");
     // carol leaves during the outage: Redis must not keep her ONLINE afterwards.
     carol.drop_tcp();
 
