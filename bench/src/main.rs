@@ -19,7 +19,7 @@ const USAGE: &str =
   all        every benchmark, one table            (default --short; --long: full sizes)
   idle       idle sessions: server RSS per session   --sessions N
   storm      sessions logging in at once             --sessions N
-  fanout     baseline max, our max, ours at 80%      --users N --subs N --seconds N
+  fanout     baseline max, our max, ours at 80%      --users N --subs N --seconds N [--rate CHANGES/S]
   burst      one change to N subscribers, repeated   --subs N --changes N
   library    call return, A→B latency, RSS (runs target/<profile>/examples/bench)  --changes N
 The server under test is imsdk-server next to this binary (build both with --release).";
@@ -48,7 +48,15 @@ fn main() -> ExitCode {
         }
     };
     let fd_limit = proc::raise_fd_limit();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let threads = std::env::var("IMSDK_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("imsdk-bench: {e}");
@@ -98,7 +106,8 @@ impl Options {
                 "--smoke" => profile = Profile::Smoke,
                 "--short" => profile = Profile::Short,
                 "--long" => profile = Profile::Long,
-                name @ ("--sessions" | "--users" | "--subs" | "--seconds" | "--changes") => {
+                name @ ("--sessions" | "--users" | "--subs" | "--seconds" | "--changes"
+                | "--rate") => {
                     let value = it
                         .next()
                         .and_then(|v| v.parse().ok())

@@ -37,7 +37,18 @@ impl ServerProc {
             ids.join(",")
         );
         std::fs::write(&config, toml).map_err(|e| format!("write {}: {e}", config.display()))?;
-        let mut cmd = Command::new(sibling("imsdk-server")?);
+        let server = sibling("imsdk-server")?;
+        // IMSDK_BENCH_WRAP="valgrind --tool=callgrind" runs the server under a profiler.
+        let wrap = std::env::var("IMSDK_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut cmd = match words.next() {
+            Some(program) => {
+                let mut cmd = Command::new(program);
+                cmd.args(words).arg(server);
+                cmd
+            }
+            None => Command::new(server),
+        };
         cmd.arg("--config").arg(&config);
         let mut server = ServerProc::spawn(cmd)?;
         server.config = Some(config);
@@ -86,7 +97,17 @@ impl ServerProc {
 }
 
 impl Drop for ServerProc {
+    /// SIGTERM first (a profiler wrapping the server writes its output on a graceful exit), then
+    /// SIGKILL if it is still running after 10 s.
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: signalling our own child, which has not been reaped yet.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(config) = &self.config {

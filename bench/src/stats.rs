@@ -3,7 +3,6 @@
 /// p50, p99 and max of a set of samples, in microseconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Latency {
-    pub count: usize,
     pub p50_us: f64,
     pub p99_us: f64,
     pub max_us: f64,
@@ -17,7 +16,6 @@ impl Latency {
             return Latency::default();
         };
         Latency {
-            count: samples.len(),
             p50_us: percentile(samples, 0.50) as f64,
             p99_us: percentile(samples, 0.99) as f64,
             max_us: max as f64,
@@ -57,6 +55,6 @@ mod tests {
             (50.0, 99.0, 100.0, 100)
         );
         assert_eq!(percentile(&[7], 0.99), 7);
-        assert_eq!(Latency::of(&mut []).count, 0);
+        assert_eq!(Latency::of(&mut []).max_us, 0.0);
     }
 }

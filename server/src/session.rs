@@ -195,11 +195,18 @@ impl Session {
         let sig_check = tokio::time::sleep_until(next_sig_check(self.sig_expires_at));
         tokio::pin!(sig_check);
         let mut shutdown = shared.shutdown.clone();
+        // Created once: re-creating them on every wake-up (each push) would register and drop a
+        // waiter each time, a large share of the per-push cost.
+        let ctl = Arc::clone(&self.ctl);
+        let ended = ctl.ended();
+        tokio::pin!(ended);
+        let stopping = crate::transport::shutting_down(&mut shutdown);
+        tokio::pin!(stopping);
         loop {
             tokio::select! {
                 biased;
-                reason = self.ctl.ended() => return self.end_by_store(conn, reason).await,
-                _ = crate::transport::shutting_down(&mut shutdown) => {
+                reason = &mut ended => return self.end_by_store(conn, reason).await,
+                _ = &mut stopping => {
                     conn.close(close::GOING_AWAY, "server shutting down").await;
                     return Ending::Shutdown;
                 }
@@ -222,8 +229,8 @@ impl Session {
                     // session as a slow consumer, which must win over the stuck write.
                     Some(frame) => tokio::select! {
                         biased;
-                        reason = self.ctl.ended() => return self.end_by_store(conn, reason).await,
-                        sent = conn.send_shared(frame) => if !sent { return Ending::Lost },
+                        reason = &mut ended => return self.end_by_store(conn, reason).await,
+                        sent = conn.send_batch(frame, &mut self.rx) => if !sent { return Ending::Lost },
                     },
                     None => return Ending::Removed,
                 },

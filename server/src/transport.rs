@@ -86,6 +86,9 @@ impl Drop for SessionSlot {
     }
 }
 
+/// Written bytes buffered until a flush (tungstenite needs the cap above it).
+const WRITE_BATCH_BYTES: usize = 8 * 1024;
+
 async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
     let slot = SessionSlot {
         shared: Arc::clone(&shared),
@@ -98,8 +101,10 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
     // Small buffers: an idle session must stay within a few KiB (100k sessions per node). Reads
     // come in 1 KiB chunks (client frames are small; bigger ones just take more reads).
     ws.read_buffer_size(1024)
-        .write_buffer_size(0)
-        .max_write_buffer_size(max * 2)
+        // Frames are written when flushed (or past 8 KiB): a batch of queued pushes leaves in one
+        // write. The buffer is an empty Vec until used, so idle sessions pay nothing.
+        .write_buffer_size(WRITE_BATCH_BYTES)
+        .max_write_buffer_size(WRITE_BATCH_BYTES + max * 2)
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {

@@ -1,0 +1,36 @@
+//! Pushes queued for one session are written in batches, one flush per batch (`conn::BATCH` = 32):
+//! none may be lost, duplicated or reordered on the way.
+
+mod common;
+use common::*;
+use imsdk_protocol::{encode, ClientFrame, ServerFrame};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_pushes_arrive_complete_and_in_order() {
+    // 100 changes: several batches, and fewer than the queue holds.
+    let server = start(config(|_| {}).with_queue(128));
+    let mut bob = Client::login(server.addr(), "bob", "Linux", "b").await;
+    let mut alice = Client::login(server.addr(), "alice", "Linux", "a").await;
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+    // Pipelined: the server reads them back to back, so pushes pile up in bob's queue.
+    for i in 0..100u64 {
+        let set = ClientFrame::SetSelfStatus {
+            id: 1000 + i,
+            custom_status: Some(format!("s{i}")),
+        };
+        alice.send_text(&encode(&set)).await;
+    }
+    let mut replies = 0;
+    while replies < 100 {
+        if let ServerFrame::Reply { code, .. } = alice.next_frame().await {
+            assert_eq!(code, 0);
+            replies += 1;
+        }
+    }
+    for i in 0..100 {
+        let st = bob.next_status_of("alice").await;
+        assert_eq!(st.user_status_custom_status, format!("s{i}"));
+    }
+    // Nothing more: the next frame is the heartbeat's reply.
+    assert!(bob.heard_except("bob").await.is_empty());
+}
