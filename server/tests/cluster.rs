@@ -431,3 +431,35 @@ async fn a_session_reaped_while_its_node_was_cut_off_is_kicked_if_its_place_was_
     let got = statuses(&new.get(&["alice"]).await);
     assert_eq!(got[0], status("alice", Online, "", &["iOS"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_missed_while_pubsub_was_down_are_caught_up() {
+    let redis = Redis::start();
+    let config = node_config(&redis, NODE_TIMEOUT_MS, |_| {});
+    let (a, b) = (start_node(&config), start_node(&config));
+    let mut alice = Client::login(a.addr(), "alice", "Linux", "a").await;
+    let mut bob = Client::login(b.addr(), "bob", "Linux", "b").await;
+    assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+    // Every node loses its pub/sub connection; alice changes before they are back (50 ms backoff).
+    assert!(
+        redis
+            .cli(&["CLIENT", "KILL", "TYPE", "pubsub"])
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(0)
+            >= 2
+    );
+    assert_eq!(alice.set_status(Some("moved")).await.code, 0);
+    // bob hears it anyway, in the catch-up frame his node sends once resubscribed.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, bob.next_frame())
+            .await
+            .expect("alice's change in time");
+        if let ServerFrame::StatusChanged { statuses } = frame {
+            if statuses.contains(&status("alice", Online, "moved", &["Linux"])) {
+                break;
+            }
+        }
+    }
+}

@@ -208,16 +208,21 @@ impl ClusterApp {
                 statuses: vec![status],
             }));
             for user in &event.to {
-                if let Some(sessions) = self.local.get(user) {
-                    for s in sessions.iter() {
-                        s.link.deliver(&frame);
-                    }
-                }
+                self.deliver_to(user, &frame);
             }
         }
         for (gsid, reason) in &event.end {
             if let Some(sid) = self.own_sid(gsid) {
                 self.end_local(&event.u, sid, reason);
+            }
+        }
+    }
+
+    /// Queues a frame to this node's sessions of `user`.
+    fn deliver_to(&self, user: &str, frame: &Frame) {
+        if let Some(sessions) = self.local.get(user) {
+            for s in sessions.iter() {
+                s.link.deliver(frame);
             }
         }
     }
@@ -266,6 +271,27 @@ impl ClusterApp {
         for item in refused.chunks_exact(3) {
             if let Some(sid) = self.own_sid(&item[1]) {
                 self.end_local(&item[0], sid, &item[2]);
+            }
+        }
+        Ok(())
+    }
+
+    /// After the pub/sub connection was lost (changes published meanwhile never reached this node),
+    /// pushes to every local session the current status of its own account and of every account it
+    /// hears, in one frame per account. Clients may get statuses they already had.
+    async fn catch_up(&self) -> Result<(), i32> {
+        let users: Vec<String> = self.local.iter().map(|e| e.key().clone()).collect();
+        for chunk in users.chunks(100) {
+            let mut args = vec![self.friends()];
+            args.extend(chunk.iter().map(String::as_str));
+            let lists: Vec<Vec<String>> = self.eval(&self.scripts.followed, &args).await?;
+            for (user, list) in chunk.iter().zip(lists) {
+                let statuses: Vec<UserStatus> = list
+                    .iter()
+                    .filter_map(|s| serde_json::from_str(s).ok())
+                    .collect();
+                let frame = Frame::from(encode(&ServerFrame::StatusChanged { statuses }));
+                self.deliver_to(user, &frame);
             }
         }
         Ok(())

@@ -15,8 +15,8 @@ pub(super) async fn subscribe(app: &ClusterApp) -> redis::RedisResult<redis::aio
     Ok(pubsub)
 }
 
-/// Delivers published changes; after a lost connection, resubscribes (with backoff) and asks for
-/// a re-registration of the node's sessions.
+/// Delivers published changes; after a lost connection, resubscribes (with backoff), asks for a
+/// re-registration of the node's sessions and catches its sessions up on what they missed.
 pub(super) async fn listen(app: Arc<ClusterApp>, mut pubsub: redis::aio::PubSub) {
     loop {
         {
@@ -35,6 +35,9 @@ pub(super) async fn listen(app: Arc<ClusterApp>, mut pubsub: redis::aio::PubSub)
             }
             backoff = (backoff * 2).min(Duration::from_secs(1));
         };
+        if app.sync().await.is_err() || app.catch_up().await.is_err() {
+            app.need_sync.store(true, Ordering::Relaxed);
+        }
     }
 }
 

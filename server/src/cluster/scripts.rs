@@ -20,6 +20,7 @@ pub struct Scripts {
     pub rate: Script,
     pub sweep: Script,
     pub sync: Script,
+    pub followed: Script,
 }
 
 impl Scripts {
@@ -35,6 +36,7 @@ impl Scripts {
             rate: script(include_str!("lua/rate.lua")),
             sweep: script(include_str!("lua/sweep.lua")),
             sync: script(include_str!("lua/sync.lua")),
+            followed: script(include_str!("lua/followed.lua")),
         }
     }
 }
