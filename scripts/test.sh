@@ -22,5 +22,11 @@ fi
 echo "== cargo test (workspace)"
 cargo test --workspace
 
+# A few seconds: every benchmark at tiny sizes on the debug build, to prove the load generator,
+# the baseline server and the library bench still run. Nothing is timed or judged here.
+echo "== benchmarks: smoke run (bash scripts/bench.sh for the figures)"
+cargo build -p imsdk-server -p imsdk-bench
+"${CARGO_TARGET_DIR:-target}/debug/imsdk-bench" all --smoke
+
 echo "== C#: bindings on Mono against imsdk-server, Unity package"
 bash scripts/test-csharp.sh

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(suite::run(cmd, &opts, fd_limit));
     match result {
         Ok((rows, errors)) => {
-            report::print(&rows);
+            report::print(&rows, opts.profile != Profile::Smoke);
             for e in &errors {
                 eprintln!("imsdk-bench: {e}");
             }

@@ -28,12 +28,13 @@ pub struct Row {
     pub verdict: Verdict,
 }
 
-/// Prints the rows as a Markdown table.
-pub fn print(rows: &[Row]) {
+/// Prints the rows as a Markdown table; with `judge` false (smoke runs) no verdicts.
+pub fn print(rows: &[Row], judge: bool) {
     println!("| benchmark | measured | target | |");
     println!("|---|---|---|---|");
     for r in rows {
         let verdict = match r.verdict {
+            _ if !judge => "not judged (smoke)",
             Verdict::Met => "met",
             Verdict::NotMet => "NOT met",
             Verdict::Partial(true) => "met at this size",
