@@ -25,6 +25,7 @@ impl ClusterApp {
             link,
         } = login;
         let sid = link.sid;
+        let _registering = self.registry.read().await;
         // Registered locally first: the change published by the script reaches the new session too.
         self.local
             .entry(user.clone())
@@ -60,6 +61,7 @@ impl ClusterApp {
 
     /// Removes a session (no-op if it was already replaced or kicked).
     pub async fn end_session(&self, user_id: &str, sid: u64, logged_out: bool) {
+        let _registering = self.registry.read().await;
         if self.remove_local(user_id, sid).is_none() {
             return;
         }

@@ -44,6 +44,9 @@ pub struct ClusterApp {
     need_sync: AtomicBool,
     /// Set once the node leaves: the lease is no longer renewed.
     leaving: AtomicBool,
+    /// Logins and session ends (local registry + script) hold it shared, a sync exclusively: a sync
+    /// never sees a session half registered.
+    registry: tokio::sync::RwLock<()>,
 }
 
 struct LocalSession {
@@ -118,11 +121,15 @@ impl ClusterApp {
             tick: timeout / 6,
             need_sync: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
+            registry: tokio::sync::RwLock::new(()),
         });
         app.sync()
             .await
             .map_err(|_| format!("redis {url}: cannot register the node"))?;
-        let pubsub = node::subscribe(&app).await.map_err(err)?;
+        let pubsub = tokio::time::timeout(CALL_TIMEOUT, node::subscribe(&app))
+            .await
+            .map_err(|_| format!("redis {url}: no answer to SUBSCRIBE"))?
+            .map_err(err)?;
         tokio::spawn(node::listen(Arc::clone(&app), pubsub));
         tokio::spawn(node::run(Arc::clone(&app)));
         Ok(app)
@@ -248,6 +255,7 @@ impl ClusterApp {
     /// Re-imports the configured accounts, renews the lease and makes Redis hold exactly this
     /// node's live sessions.
     async fn sync(&self) -> Result<(), i32> {
+        let _exclusive = self.registry.write().await;
         self.import_all(&self.cfg.accounts).await?;
         let mut args: Vec<String> = vec![
             self.node.clone(),

@@ -6,7 +6,8 @@ local before = status(u)
 local ends = {}
 for _, d in ipairs(sessions(u)) do
   local reason
-  if d.i == instance then reason = 'replace'
+  if d.g == gsid then reason = nil -- already registered by a concurrent sync of this node
+  elseif d.i == instance then reason = 'replace'
   elseif ARGV[6] == '1' and d.p == platform then reason = 'kick' end
   if reason then
     redis.call('HDEL', P .. 's:' .. u, d.g)
