@@ -239,7 +239,10 @@ async fn redis_restart_fails_calls_clearly_then_nodes_rebuild_presence() {
     assert_eq!(timeout_status(&mut bob, "bob").await, back("bob"));
     let got = statuses(&bob.get(&["alice", "bob", "carol"]).await);
     let types: Vec<_> = got.iter().map(|s| s.user_status_status_type).collect();
-    assert_eq!(types, [Online, Online, UnLogined], "{got:?}");
+    // carol: UNLOGINED (the empty Redis forgot her), or OFFLINE if a sync re-added her session
+    // before her node saw the connection drop; never ONLINE.
+    assert_eq!(types[..2], [Online, Online], "{got:?}");
+    assert!([UnLogined, Offline].contains(&types[2]), "{got:?}");
     // Fully working again: a change of alice reaches bob once he subscribes again (the empty
     // Redis lost the subscription lists; see docs/CLUSTER.md for persistence).
     let mut alice2 = Client::login(b.addr(), "alice", "Mac", "a2").await;

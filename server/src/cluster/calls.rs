@@ -60,8 +60,9 @@ impl ClusterApp {
     }
 
     /// Removes a session (no-op if it was already replaced or kicked).
+    /// Needs no registry lock: a sync that still saw the session re-adds it before this script
+    /// removes it, one that did not see it ends it itself.
     pub async fn end_session(&self, user_id: &str, sid: u64, logged_out: bool) {
-        let _registering = self.registry.read().await;
         if self.remove_local(user_id, sid).is_none() {
             return;
         }

@@ -44,8 +44,8 @@ pub struct ClusterApp {
     need_sync: AtomicBool,
     /// Set once the node leaves: the lease is no longer renewed.
     leaving: AtomicBool,
-    /// Logins and session ends (local registry + script) hold it shared, a sync exclusively: a sync
-    /// never sees a session half registered.
+    /// Logins (local registry, then script) hold it shared, a sync exclusively: a sync never sees
+    /// a session half registered.
     registry: tokio::sync::RwLock<()>,
 }
 
