@@ -118,17 +118,36 @@ async fn followers(addrs: &[String], subs: usize) -> mpsc::UnboundedReceiver<usi
     rx
 }
 
+/// Redis commands per operation: the growth of each counter between two snapshots, over `ops`.
+type Cost = Vec<(String, f64)>;
+
+fn cost(before: &[(String, u64)], after: Vec<(String, u64)>, ops: usize) -> Cost {
+    after
+        .into_iter()
+        .filter_map(|(name, calls)| {
+            let was = before
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, c)| *c);
+            (calls > was).then(|| (name, (calls - was) as f64 / ops as f64))
+        })
+        .collect()
+}
+
 /// Runs the scenario; returns per-change times to the last subscriber (sorted) and, with
-/// `redis`, the Redis commands counted during the changes only, per change.
+/// `redis`, the Redis commands per subscriber (login + subscribe) and per change.
 async fn scenario(
     addrs: &[String],
     subs: usize,
     changes: usize,
     redis: Option<&redis::Redis>,
-) -> (Vec<Duration>, Vec<(String, f64)>) {
+) -> (Vec<Duration>, Cost, Cost) {
+    let snapshot = || redis.map(|r| r.command_calls()).unwrap_or_default();
+    let start = snapshot();
     let mut rx = followers(addrs, subs).await;
+    let per_subscriber = cost(&start, snapshot(), subs);
     let mut star = login(&addrs[0], "star").await;
-    let before = redis.map(|r| r.command_calls()).unwrap_or_default();
+    let before = snapshot();
     let mut times = Vec::new();
     for k in 1..=changes {
         let start = Instant::now();
@@ -151,19 +170,9 @@ async fn scenario(
         }
         times.push(start.elapsed());
     }
-    let after = redis.map(|r| r.command_calls()).unwrap_or_default();
-    let per_change = after
-        .into_iter()
-        .filter_map(|(name, calls)| {
-            let was = before
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0, |(_, c)| *c);
-            (calls > was).then(|| (name, (calls - was) as f64 / changes as f64))
-        })
-        .collect();
+    let per_change = cost(&before, snapshot(), changes);
     times.sort();
-    (times, per_change)
+    (times, per_subscriber, per_change)
 }
 
 fn report(label: &str, subs: usize, times: &[Duration]) {
@@ -190,14 +199,16 @@ async fn main() {
     let url = redis.url();
 
     let node = start_node(subs, None);
-    let (times, _) = scenario(&[node.addr.to_string()], subs, changes, None).await;
+    let (times, _, _) = scenario(&[node.addr.to_string()], subs, changes, None).await;
     report("1 node, in memory:", subs, &times);
     drop(node);
 
     let node = start_node(subs, Some((&url, "one:")));
-    let (times, cost) = scenario(&[node.addr.to_string()], subs, changes, Some(&redis)).await;
+    let (times, setup, change) =
+        scenario(&[node.addr.to_string()], subs, changes, Some(&redis)).await;
     report("1 node, Redis:", subs, &times);
-    print_cost(&cost);
+    print_cost("per change", &change);
+    print_cost("per subscriber (login + subscribe)", &setup);
     drop(node);
 
     let nodes = [
@@ -205,17 +216,14 @@ async fn main() {
         start_node(subs, Some((&url, "two:"))),
     ];
     let addrs: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
-    let (times, cost) = scenario(&addrs, subs, changes, Some(&redis)).await;
+    let (times, _, change) = scenario(&addrs, subs, changes, Some(&redis)).await;
     report("2 nodes, Redis (split):", subs, &times);
-    print_cost(&cost);
+    print_cost("per change", &change);
 }
 
-/// Redis commands per change (lease renewals and sweeps of the nodes included: a few per second).
-fn print_cost(cost: &[(String, f64)]) {
+/// Redis commands per operation (lease renewals and sweeps of the nodes included: a few per second).
+fn print_cost(what: &str, cost: &[(String, f64)]) {
     let total: f64 = cost.iter().map(|c| c.1).sum();
     let parts: Vec<String> = cost.iter().map(|(n, c)| format!("{n} {c:.1}")).collect();
-    println!(
-        "  Redis commands per change: {total:.1} ({})",
-        parts.join(", ")
-    );
+    println!("  Redis commands {what}: {total:.1} ({})", parts.join(", "));
 }
