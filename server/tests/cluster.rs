@@ -179,6 +179,13 @@ async fn killed_node_sessions_go_offline_within_the_bound_once() {
     let got = statuses(&bob2.get(&["alice", "dave"]).await);
     assert_eq!(got[0], offline);
     assert_eq!(got[1].user_status_status_type, Offline);
+    // The new node takes part at once: alice back on it is heard by bob on both nodes, once.
+    let _alice = Client::login(a2.addr(), "alice", "Linux", "a-again").await;
+    let online = status("alice", Online, "", &["Linux"]);
+    assert_eq!(bob2.next_status_of("alice").await, online);
+    assert_eq!(next_push_except(&mut bob, "bob").await, online);
+    assert_eq!(carol.next_status_of("alice").await, online);
+    assert_eq!(bob.heard_except("bob").await, Vec::<String>::new());
 }
 
 /// The next status push not about `me`, waiting longer than WAIT (node-death detection runs on
