@@ -22,6 +22,9 @@ fi
 echo "== cargo test (workspace)"
 cargo test --workspace
 
+# Faults and hostile input beyond cargo test: valgrind stress run, short fuzzing of every target.
+bash scripts/test-faults.sh
+
 # A few seconds: every benchmark at tiny sizes on the debug build, to prove the load generator,
 # the baseline server and the library bench still run. Nothing is timed or judged here.
 echo "== benchmarks: smoke run (bash scripts/bench.sh for the figures)"
