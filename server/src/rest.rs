@@ -198,10 +198,10 @@ struct FriendChange {
 async fn friend_change(app: &Backend, body: &[u8], add: bool) -> Outcome {
     let req: FriendChange = parse(body)?;
     let from = app
-        .presence(&req.from_account)
+        .presence(std::slice::from_ref(&req.from_account))
         .await
         .map_err(|e| (e, fail_info(e)))?;
-    if from.is_none() {
+    if !matches!(from.first(), Some(Some(_))) {
         return Err((code::ACCOUNT_NOT_FOUND, fail_info(code::ACCOUNT_NOT_FOUND)));
     }
     let (kind, both_name, single_name, targets): (&Option<String>, _, _, Vec<&String>) = if add {
@@ -264,10 +264,13 @@ async fn query_online_status(app: &Backend, body: &[u8]) -> Outcome {
             "1 to 500 accounts per call".into(),
         ));
     }
+    let found = app
+        .presence(&req.to_account)
+        .await
+        .map_err(|e| (e, fail_info(e)))?;
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    for id in &req.to_account {
-        let found = app.presence(id).await.map_err(|e| (e, fail_info(e)))?;
+    for (id, found) in req.to_account.iter().zip(found) {
         let Some((status, platforms)) = found else {
             let err = if crate::store::valid_user_id(id) {
                 code::ACCOUNT_NOT_FOUND

@@ -2,7 +2,7 @@
 //! (`store::rules`), each change one Lua script on Redis.
 
 use super::{flag, ClusterApp, LocalSession};
-use crate::store::{rules, valid_user_id, Login};
+use crate::store::{rules, valid_user_id, Login, Presence};
 use imsdk_protocol::{code, UserStatus};
 use std::sync::atomic::Ordering;
 
@@ -86,7 +86,7 @@ impl ClusterApp {
     }
 
     /// Status and session platforms of each id (None: not imported).
-    async fn lookup(&self, ids: &[&str]) -> Result<Vec<Option<(UserStatus, Vec<String>)>>, i32> {
+    async fn lookup(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, i32> {
         let raw: Vec<Option<Vec<String>>> = self.eval(&self.scripts.statuses, ids).await?;
         Ok(raw
             .into_iter()
@@ -98,9 +98,11 @@ impl ClusterApp {
             .collect())
     }
 
-    /// Status and the platform of each online session, for the REST online query.
-    pub async fn presence(&self, id: &str) -> Result<Option<(UserStatus, Vec<String>)>, i32> {
-        Ok(self.lookup(&[id]).await?.pop().flatten())
+    /// Status and the platform of each online session of each id (None: not imported), in one
+    /// script, for the REST online query.
+    pub async fn presence(&self, ids: &[String]) -> Result<Vec<Option<Presence>>, i32> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.lookup(&ids).await
     }
 
     /// Deduplicates `ids` and splits off the invalid ones (7003).

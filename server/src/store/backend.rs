@@ -7,6 +7,9 @@ use crate::config::AppConfig;
 use imsdk_protocol::UserStatus;
 use std::sync::Arc;
 
+/// An account's status and the platform of each of its online sessions.
+pub type Presence = (UserStatus, Vec<String>);
+
 #[derive(Clone)]
 pub enum Backend {
     Local(Arc<App>),
@@ -83,11 +86,11 @@ impl Backend {
         }
     }
 
-    /// Status and session platforms for the REST online query; Ok(None) if not imported.
-    pub async fn presence(&self, id: &str) -> Result<Option<(UserStatus, Vec<String>)>, i32> {
+    /// Status and session platforms of each id for the REST online query (None: not imported).
+    pub async fn presence(&self, ids: &[String]) -> Result<Vec<Option<Presence>>, i32> {
         match self {
-            Backend::Local(app) => Ok(app.presence(id)),
-            Backend::Cluster(app) => app.presence(id).await,
+            Backend::Local(app) => Ok(ids.iter().map(|id| app.presence(id)).collect()),
+            Backend::Cluster(app) => app.presence(ids).await,
         }
     }
 

@@ -12,7 +12,7 @@ pub mod rules;
 
 pub use account::Account;
 pub use app::{App, FailedIds, Login};
-pub use backend::Backend;
+pub use backend::{Backend, Presence};
 pub use fanout::{EndReason, Frame, SessionCtl, SessionLink};
 
 use crate::config::Config;
