@@ -32,6 +32,15 @@ pub struct ServerSettings {
     /// SO_SNDBUF of each accepted socket, bounding what the kernel buffers for a client that stops
     /// reading; 0 keeps the kernel's autotuning.
     pub socket_send_buffer_bytes: usize,
+    /// Most WebSocket connections from one source address; further upgrades get HTTP 503.
+    /// 0: no cap.
+    pub max_connections_per_address: usize,
+    /// Failed logins (UserSig refused) of one account within `login_failure_window_s` after
+    /// which its logins get 70050 until the window slides; 0: no limit.
+    pub login_failures_per_account: usize,
+    /// The same, per source address (any accounts).
+    pub login_failures_per_address: usize,
+    pub login_failure_window_s: u64,
     /// `redis://HOST:PORT[/DB]`: share presence with the other nodes through this Redis (cluster
     /// mode, see `docs/CLUSTER.md`). None: the embedded in-memory store.
     pub redis: Option<String>,
@@ -49,6 +58,10 @@ impl Default for ServerSettings {
             login_timeout_s: 10,
             max_connections: 200_000,
             socket_send_buffer_bytes: 0,
+            max_connections_per_address: 0,
+            login_failures_per_account: 10,
+            login_failures_per_address: 100,
+            login_failure_window_s: 60,
             redis: None,
             redis_prefix: "imsdk:".into(),
             node_timeout_ms: 10_000,
@@ -198,6 +211,9 @@ impl Config {
             return Err(ConfigError(
                 "[server]: max_frame_bytes >= 1024, outbound_queue and login_timeout_s > 0".into(),
             ));
+        }
+        if self.server.login_failure_window_s == 0 {
+            return Err(ConfigError("[server]: login_failure_window_s > 0".into()));
         }
         if self.server.node_timeout_ms < 300 {
             return Err(ConfigError("[server]: node_timeout_ms >= 300".into()));

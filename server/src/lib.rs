@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod config;
 mod conn;
+mod guard;
 mod listener;
 pub mod rest;
 mod session;
@@ -128,6 +129,7 @@ async fn serve(
         }
     });
     let mut stop_http = stop.clone();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stop_http.wait_for(|s| *s != Stop::Run).await;
     });

@@ -7,6 +7,7 @@ use crate::transport::Shared;
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
 };
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -33,9 +34,9 @@ enum Ending {
 }
 
 /// Serves one upgraded connection until it closes.
-pub async fn serve(conn: Conn, shared: Arc<Shared>) {
+pub async fn serve(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
     let mut conn = conn;
-    if let Some(session) = login(&mut conn, &shared).await {
+    if let Some(session) = login(&mut conn, &shared, peer).await {
         let user_id = session.user_id.clone();
         let (app, sid) = (session.app.clone(), session.sid);
         match session.run(&mut conn, &shared).await {
@@ -46,7 +47,7 @@ pub async fn serve(conn: Conn, shared: Arc<Shared>) {
 }
 
 /// Waits for the login frame and admits the session, or answers why not and closes.
-async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
+async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session> {
     let deadline = Instant::now() + Duration::from_secs(shared.settings.login_timeout_s);
     let mut shutdown = shared.shutdown.clone();
     let text = loop {
@@ -95,6 +96,7 @@ async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
     };
     match admit(
         shared,
+        peer,
         version,
         sdk_app_id,
         user_id,
@@ -126,6 +128,7 @@ async fn login(conn: &mut Conn, shared: &Shared) -> Option<Session> {
 /// Checks a login and registers the session with its account.
 async fn admit(
     shared: &Shared,
+    peer: IpAddr,
     version: u32,
     sdk_app_id: u64,
     user_id: String,
@@ -156,10 +159,21 @@ async fn admit(
             "platform (1-32 printable ASCII) and instance_id (1-128 bytes) required".into(),
         ));
     }
+    if shared.guard.login_blocked(peer, sdk_app_id, &user_id) {
+        return Err((
+            code::ACCOUNT_FREQ_LIMIT,
+            "too many failed logins: try again later".into(),
+        ));
+    }
     let now = crate::store::unix_now();
     let verified =
-        imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg().secret_key, &user_id, now)
-            .map_err(|e| (e.code(), e.to_string()))?;
+        imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg().secret_key, &user_id, now).map_err(
+            |e| {
+                shared.guard.login_failed(peer, sdk_app_id, &user_id);
+                (e.code(), e.to_string())
+            },
+        )?;
+    shared.guard.login_succeeded(sdk_app_id, &user_id);
     let (tx, rx) = mpsc::channel(shared.settings.outbound_queue);
     let ctl = Arc::new(SessionCtl::default());
     let sid = shared.next_sid();

@@ -4,11 +4,12 @@ use crate::config::{Config, ServerSettings};
 use crate::conn::Conn;
 use crate::store::Store;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
@@ -17,6 +18,8 @@ use tokio::sync::{watch, Notify};
 pub struct Shared {
     pub store: Store,
     pub settings: ServerSettings,
+    /// Per-address connection cap and login-failure back-off.
+    pub guard: Arc<crate::guard::Guard>,
     /// Turns true when a graceful shutdown starts.
     pub shutdown: watch::Receiver<bool>,
     /// Live WebSocket sessions; `idle` is notified when it drops to zero.
@@ -30,6 +33,7 @@ impl Shared {
         Shared {
             store,
             settings: config.server.clone(),
+            guard: Arc::new(crate::guard::Guard::new(&config.server)),
             shutdown,
             sessions: AtomicUsize::new(0),
             idle: Notify::new(),
@@ -89,7 +93,15 @@ impl Drop for SessionSlot {
 /// Written bytes buffered until a flush (tungstenite needs the cap above it).
 const WRITE_BATCH_BYTES: usize = 8 * 1024;
 
-async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(address_slot) = shared.guard.admit(peer.ip()) else {
+        let why = "too many connections from this address";
+        return (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    };
     let slot = SessionSlot {
         shared: Arc::clone(&shared),
     };
@@ -109,7 +121,7 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             let shared = Arc::clone(&slot.shared);
-            crate::session::serve(Conn::new(socket), shared).await;
-            drop(slot);
+            crate::session::serve(Conn::new(socket), shared, peer.ip()).await;
+            drop((slot, address_slot));
         })
 }
