@@ -40,6 +40,7 @@ pub fn now_ns() -> u64 {
 pub async fn connect(server: SocketAddr, i: usize) -> Result<Ws, String> {
     let last = u8::try_from(1 + i / PER_SOURCE).map_err(|_| "too many sessions")?;
     let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+    defer_port_choice(&socket);
     socket
         .bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, last), 0)))
         .map_err(|e| format!("bind 127.0.0.{last}: {e}"))?;
@@ -59,6 +60,23 @@ pub async fn connect(server: SocketAddr, i: usize) -> Result<Ws, String> {
             .await
             .map_err(|e| format!("handshake: {e}"))?;
     Ok(ws)
+}
+
+/// IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect time, knowing the destination, so
+/// ports still in TIME_WAIT from an earlier run (another server port) can be used again.
+fn defer_port_choice(socket: &TcpSocket) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a c_int option value of the size passed.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
 }
 
 /// Connects session `i` as user u{i} and makes it follow `follows` (user numbers).

@@ -37,18 +37,7 @@ impl ServerProc {
             ids.join(",")
         );
         std::fs::write(&config, toml).map_err(|e| format!("write {}: {e}", config.display()))?;
-        let server = sibling("imsdk-server")?;
-        // IMSDK_BENCH_WRAP="valgrind --tool=callgrind" runs the server under a profiler.
-        let wrap = std::env::var("IMSDK_BENCH_WRAP").unwrap_or_default();
-        let mut words = wrap.split_whitespace();
-        let mut cmd = match words.next() {
-            Some(program) => {
-                let mut cmd = Command::new(program);
-                cmd.args(words).arg(server);
-                cmd
-            }
-            None => Command::new(server),
-        };
+        let mut cmd = wrapped(sibling("imsdk-server")?);
         cmd.arg("--config").arg(&config);
         let mut server = ServerProc::spawn(cmd)?;
         server.config = Some(config);
@@ -58,7 +47,7 @@ impl ServerProc {
     /// The baseline broadcast server: this binary's hidden `baseline-server` subcommand.
     pub fn baseline() -> Result<ServerProc, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut cmd = Command::new(exe);
+        let mut cmd = wrapped(exe);
         cmd.arg("baseline-server");
         ServerProc::spawn(cmd)
     }
@@ -113,6 +102,21 @@ impl Drop for ServerProc {
         if let Some(config) = &self.config {
             let _ = std::fs::remove_file(config);
         }
+    }
+}
+
+/// `program`, or with IMSDK_BENCH_WRAP="valgrind --tool=callgrind ..." that command running it
+/// (servers under a profiler).
+fn wrapped(program: PathBuf) -> Command {
+    let wrap = std::env::var("IMSDK_BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    match words.next() {
+        Some(wrapper) => {
+            let mut cmd = Command::new(wrapper);
+            cmd.args(words).arg(program);
+            cmd
+        }
+        None => Command::new(program),
     }
 }
 

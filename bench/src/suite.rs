@@ -34,15 +34,15 @@ pub async fn run(
         let changes = opts.get("changes", [200, 2_000, 10_000]);
         record("library", library::run(changes));
     }
+    if all || cmd == "storm" {
+        let n = opts.get("sessions", [200, 2_000, 10_000]).min(max_sessions);
+        record("storm", sessions::storm(n).await);
+    }
     if all || cmd == "idle" {
         let n = opts
             .get("sessions", [200, 5_000, 100_000])
             .min(max_sessions);
         record("idle", sessions::idle(n).await);
-    }
-    if all || cmd == "storm" {
-        let n = opts.get("sessions", [200, 2_000, 10_000]).min(max_sessions);
-        record("storm", sessions::storm(n).await);
     }
     if all || cmd == "burst" {
         let subs = opts.get("subs", [200, 200, 200]);
