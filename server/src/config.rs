@@ -1,7 +1,7 @@
 //! The "console": apps and their settings, read from a TOML file (`[[app]]` tables) or the embedded
 //! development default.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
@@ -48,6 +48,12 @@ pub struct ServerSettings {
     pub redis_prefix: String,
     /// Cluster mode: the sessions of a node that died are declared OFFLINE within this bound.
     pub node_timeout_ms: u64,
+    /// Where the web console writes the settings changed at runtime (read back at start, over the
+    /// `[[app]]` values; see `docs/CONSOLE.md`). The binary defaults it to `<config>.state.json`.
+    /// None: changes last until the process ends.
+    pub state_file: Option<String>,
+    /// Seconds a console sign-in lasts.
+    pub console_session_s: u64,
 }
 
 impl Default for ServerSettings {
@@ -65,12 +71,14 @@ impl Default for ServerSettings {
             redis: None,
             redis_prefix: "imsdk:".into(),
             node_timeout_ms: 10_000,
+            state_file: None,
+            console_session_s: 8 * 3600,
         }
     }
 }
 
 /// The app's plan: only `ultimate` may query or subscribe to other users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     Basic,
@@ -78,7 +86,7 @@ pub enum Plan {
 }
 
 /// What a second login of the same account does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoginPolicy {
     /// Every session stays.
@@ -118,7 +126,7 @@ fn default_login_policy() -> LoginPolicy {
 }
 
 /// The user-status limits of an app (`[app.limits]`); every field optional, Tencent's values by default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     pub custom_status_max_bytes: usize,
@@ -196,7 +204,12 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
-        Config::from_toml(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        let mut config = Config::from_toml(&text)
+            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
+        if config.server.state_file.is_none() {
+            config.server.state_file = Some(format!("{}.state.json", path.display()));
+        }
+        Ok(config)
     }
 
     /// Checks the values serde cannot: ids, non-zero limits, unique apps.
@@ -214,6 +227,9 @@ impl Config {
         }
         if self.server.login_failure_window_s == 0 {
             return Err(ConfigError("[server]: login_failure_window_s > 0".into()));
+        }
+        if self.server.console_session_s == 0 {
+            return Err(ConfigError("[server]: console_session_s > 0".into()));
         }
         if self.server.node_timeout_ms < 300 {
             return Err(ConfigError("[server]: node_timeout_ms >= 300".into()));

@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod config;
 mod conn;
+pub mod console;
 mod guard;
 mod listener;
 pub mod rest;
@@ -40,6 +41,9 @@ pub struct ServerHandle {
 impl ServerHandle {
     /// Binds `listen` now (port 0 picks a free port), then serves on a background thread.
     pub fn start(config: Config, listen: SocketAddr) -> std::io::Result<ServerHandle> {
+        // Settings changed in the web console (docs/CONSOLE.md) over the config's.
+        let config = console::settings::load_state(config)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         config
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;

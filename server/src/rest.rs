@@ -29,7 +29,7 @@ pub mod rest_code {
     pub const UNKNOWN_COMMAND: i32 = 60020;
 }
 
-type Outcome = Result<Map<String, Value>, (i32, String)>;
+pub(crate) type Outcome = Result<Map<String, Value>, (i32, String)>;
 
 pub async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -256,7 +256,7 @@ struct QueryOnline {
 }
 
 /// `Status` is `Online` or `Offline` (OFFLINE and UNLOGINED both read `Offline`).
-async fn query_online_status(app: &Backend, body: &[u8]) -> Outcome {
+pub(crate) async fn query_online_status(app: &Backend, body: &[u8]) -> Outcome {
     let req: QueryOnline = parse(body)?;
     if req.to_account.is_empty() || req.to_account.len() > 500 {
         return Err((

@@ -41,6 +41,11 @@ impl Shared {
         }
     }
 
+    /// Live WebSocket sessions, all apps.
+    pub fn session_count(&self) -> usize {
+        self.sessions.load(Ordering::Relaxed)
+    }
+
     pub fn next_sid(&self) -> u64 {
         self.next_sid.fetch_add(1, Ordering::Relaxed)
     }
@@ -73,6 +78,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/v4/{service}/{command}",
             post(crate::rest::handle).layer(crate::rest::body_limit()),
         )
+        .merge(crate::console::router(Arc::clone(&shared)))
         .fallback(crate::rest::not_found)
         .with_state(shared)
 }

@@ -77,7 +77,7 @@ impl ClusterApp {
     }
 
     pub async fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
-        let text = rules::check_custom(&self.cfg, text)?;
+        let text = rules::check_custom(&self.cfg.get(), text)?;
         let args = [user_id, text, self.friends()];
         match self.eval::<i64>(&self.scripts.custom, &args).await? {
             0 => Ok(()),
@@ -135,7 +135,7 @@ impl ClusterApp {
         caller: &str,
         ids: &[String],
     ) -> Result<Vec<UserStatus>, i32> {
-        if rules::check_get(&self.cfg, caller, ids)? {
+        if rules::check_get(&self.cfg.get(), caller, ids)? {
             self.check_rate(caller, "get").await?;
         }
         let (valid, mut failed) = Self::split_ids(ids);
@@ -154,10 +154,10 @@ impl ClusterApp {
     }
 
     pub async fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
-        rules::check_subscribe(&self.cfg, caller, ids)?;
+        rules::check_subscribe(&self.cfg.get(), caller, ids)?;
         self.check_rate(caller, "sub").await?;
         let (valid, mut failed) = Self::split_ids(ids);
-        let cap = self.cfg.limits.subscription_max.to_string();
+        let cap = self.cfg.get().limits.subscription_max.to_string();
         let mut args = vec![caller, cap.as_str()];
         args.extend(&valid);
         let done: Vec<i64> = if valid.is_empty() {
@@ -177,7 +177,7 @@ impl ClusterApp {
     }
 
     pub async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
-        rules::check_unsubscribe(&self.cfg, ids)?;
+        rules::check_unsubscribe(&self.cfg.get(), ids)?;
         self.check_rate(caller, "unsub").await?;
         let mut args = vec![caller];
         args.extend(ids.unwrap_or_default().iter().map(String::as_str));
@@ -200,7 +200,8 @@ impl ClusterApp {
 
     /// Counts a call of the caller in its window for `op`, in Redis (7008 when full).
     async fn check_rate(&self, caller: &str, op: &str) -> Result<(), i32> {
-        let limits = &self.cfg.limits;
+        let cfg = self.cfg.get();
+        let limits = &cfg.limits;
         let key = format!("rate:{caller}:{op}");
         let window = limits.rate_window_s.saturating_mul(1000).to_string();
         let calls = limits.rate_calls.to_string();

@@ -7,10 +7,12 @@
 //! surviving node (see `node.rs`).
 
 mod calls;
+mod inspect;
 mod node;
 mod scripts;
 
 use crate::config::{AppConfig, LoginPolicy, ServerSettings};
+use crate::store::live::{LiveConfig, Monitor};
 use crate::store::{EndReason, Frame, SessionLink};
 use dashmap::DashMap;
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
@@ -26,7 +28,10 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// One app on this node, backed by the shared Redis store.
 pub struct ClusterApp {
-    pub cfg: AppConfig,
+    /// This node's settings, changeable at runtime (read per call).
+    pub cfg: LiveConfig,
+    /// Every published change, as this node hears it (the console's live view).
+    pub monitor: Monitor,
     /// `<redis_prefix><sdk_app_id>:`, first argument of every script.
     prefix: String,
     /// Fresh per process start, so a restarted node never owns its predecessor's sessions.
@@ -111,7 +116,8 @@ impl ClusterApp {
         let timeout = Duration::from_millis(settings.node_timeout_ms);
         let app = Arc::new(ClusterApp {
             prefix: format!("{}{}:", settings.redis_prefix, cfg.sdk_app_id),
-            cfg,
+            cfg: LiveConfig::new(cfg),
+            monitor: Monitor::default(),
             node: fresh_node_id(),
             conn,
             client,
@@ -144,15 +150,16 @@ impl ClusterApp {
     }
 
     fn one_per_platform(&self) -> &'static str {
-        flag(self.cfg.login_policy == LoginPolicy::OnePerPlatform)
+        flag(self.cfg.get().login_policy == LoginPolicy::OnePerPlatform)
     }
 
     fn friends(&self) -> &'static str {
-        flag(self.cfg.friend_status_notify)
+        flag(self.cfg.get().friend_status_notify)
     }
 
     fn retention_ms(&self) -> u64 {
         self.cfg
+            .get()
             .limits
             .subscription_retention_s
             .saturating_mul(1000)
@@ -212,11 +219,13 @@ impl ClusterApp {
         };
         if let Some(status) = event.s {
             let frame = Frame::from(encode(&ServerFrame::StatusChanged {
-                statuses: vec![status],
+                statuses: vec![status.clone()],
             }));
+            let mut frames = 0;
             for user in &event.to {
-                self.deliver_to(user, &frame);
+                frames += self.deliver_to(user, &frame);
             }
+            self.monitor.changed(None, &status, frames);
         }
         for (gsid, reason) in &event.end {
             if let Some(sid) = self.own_sid(gsid) {
@@ -225,13 +234,15 @@ impl ClusterApp {
         }
     }
 
-    /// Queues a frame to this node's sessions of `user`.
-    fn deliver_to(&self, user: &str, frame: &Frame) {
-        if let Some(sessions) = self.local.get(user) {
-            for s in sessions.iter() {
-                s.link.deliver(frame);
-            }
+    /// Queues a frame to this node's sessions of `user`; returns how many.
+    fn deliver_to(&self, user: &str, frame: &Frame) -> u64 {
+        let Some(sessions) = self.local.get(user) else {
+            return 0;
+        };
+        for s in sessions.iter() {
+            s.link.deliver(frame);
         }
+        sessions.len() as u64
     }
 
     /// The local number of a session id of this node.
@@ -256,7 +267,7 @@ impl ClusterApp {
     /// node's live sessions.
     async fn sync(&self) -> Result<(), i32> {
         let _exclusive = self.registry.write().await;
-        self.import_all(&self.cfg.accounts).await?;
+        self.import_all(&self.cfg.get().accounts).await?;
         let mut args: Vec<String> = vec![
             self.node.clone(),
             self.lease.as_millis().to_string(),

@@ -121,10 +121,13 @@ impl Account {
     }
 
     /// Queues a frame to every online session of this account.
-    pub fn deliver(&self, frame: &Frame) {
-        for link in lock(&self.links).iter() {
+    /// Queues the frame to every online session; returns how many.
+    pub fn deliver(&self, frame: &Frame) -> u64 {
+        let links = lock(&self.links);
+        for link in links.iter() {
             link.deliver(frame);
         }
+        links.len() as u64
     }
 
     pub fn add_link(&self, link: SessionLink) {

@@ -3,6 +3,7 @@
 
 use super::account::{Account, AccountState, LastEnd, Rates, SessionInfo};
 use super::fanout::{EndReason, Frame, SessionLink};
+use super::live::{LiveConfig, Monitor};
 use super::rate::RateWindow;
 use super::{rules, valid_user_id};
 use crate::config::{AppConfig, LoginPolicy};
@@ -14,8 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct App {
-    pub cfg: AppConfig,
-    accounts: DashMap<String, Arc<Account>>,
+    /// The settings, changeable at runtime (read per call).
+    pub cfg: LiveConfig,
+    pub monitor: Monitor,
+    pub(super) accounts: DashMap<String, Arc<Account>>,
 }
 
 /// A session asking to join its account.
@@ -33,9 +36,10 @@ impl App {
     pub fn new(cfg: AppConfig) -> App {
         let app = App {
             accounts: DashMap::new(),
-            cfg,
+            cfg: LiveConfig::new(cfg),
+            monitor: Monitor::default(),
         };
-        for id in &app.cfg.accounts {
+        for id in &app.cfg.get().accounts {
             // Checked by Config::validate; an invalid one is simply not imported.
             let _ = app.import(id);
         }
@@ -64,7 +68,7 @@ impl App {
         let acc = self
             .account(&login.user_id)
             .ok_or(code::ACCOUNT_NOT_FOUND)?;
-        let one_per_platform = self.cfg.login_policy == LoginPolicy::OnePerPlatform;
+        let one_per_platform = self.cfg.get().login_policy == LoginPolicy::OnePerPlatform;
         self.mutate(&acc, |st| {
             let displaced: Vec<(u64, EndReason)> = st
                 .sessions
@@ -126,7 +130,7 @@ impl App {
         if let (Some(gen), Ok(rt)) = (offline_gen, tokio::runtime::Handle::try_current()) {
             let app = Arc::clone(self);
             let user = user_id.to_owned();
-            let retention = Duration::from_secs(self.cfg.limits.subscription_retention_s);
+            let retention = Duration::from_secs(self.cfg.get().limits.subscription_retention_s);
             rt.spawn(async move {
                 tokio::time::sleep(retention).await;
                 app.expire_subscriptions(&user, gen);
@@ -152,7 +156,7 @@ impl App {
 
     /// Sets or (None / empty) clears the caller's custom status. 6017 if too long.
     pub fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
-        let text = rules::check_custom(&self.cfg, text)?;
+        let text = rules::check_custom(&self.cfg.get(), text)?;
         let acc = self.account(user_id).ok_or(code::ACCOUNT_NOT_FOUND)?;
         self.mutate(&acc, |st| st.custom_status = text.to_owned());
         Ok(())
@@ -161,7 +165,7 @@ impl App {
     /// Status of `ids`: own id always; others need the plan, the switch, the id cap and the rate.
     /// Unusable ids are left out; the call fails only if every id fails.
     pub fn get_user_status(&self, caller: &str, ids: &[String]) -> Result<Vec<UserStatus>, i32> {
-        if rules::check_get(&self.cfg, caller, ids)? {
+        if rules::check_get(&self.cfg.get(), caller, ids)? {
             self.check_rate(caller, |r| &mut r.get)?;
         }
         let (found, failed) = self.resolve(ids);
@@ -173,7 +177,7 @@ impl App {
 
     /// Adds `ids` to the caller's subscription list (newest last), evicting the oldest above the cap.
     pub fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
-        rules::check_subscribe(&self.cfg, caller, ids)?;
+        rules::check_subscribe(&self.cfg.get(), caller, ids)?;
         self.check_rate(caller, |r| &mut r.subscribe)?;
         let (found, failed) = self.resolve(ids);
         if found.is_empty() {
@@ -190,7 +194,7 @@ impl App {
             let over = st
                 .subscriptions
                 .len()
-                .saturating_sub(self.cfg.limits.subscription_max);
+                .saturating_sub(self.cfg.get().limits.subscription_max);
             st.subscriptions.drain(..over).collect::<Vec<_>>()
         };
         for target in &found {
@@ -202,7 +206,7 @@ impl App {
 
     /// Removes `ids` from the caller's subscription list; `None` or empty clears it.
     pub fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
-        rules::check_unsubscribe(&self.cfg, ids)?;
+        rules::check_unsubscribe(&self.cfg.get(), ids)?;
         self.check_rate(caller, |r| &mut r.unsubscribe)?;
         let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
         let _serial = acc.subscription_change();
@@ -283,7 +287,8 @@ impl App {
         window: impl FnOnce(&mut Rates) -> &mut RateWindow,
     ) -> Result<(), i32> {
         let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
-        let limits = &self.cfg.limits;
+        let cfg = self.cfg.get();
+        let limits = &cfg.limits;
         let mut st = acc.state();
         if window(&mut st.rates).allow(Instant::now(), limits.rate_calls, limits.rate_window()) {
             Ok(())
@@ -326,24 +331,27 @@ impl App {
         let result = change(&mut st);
         let after = st.status(&acc.id);
         if before != after {
-            self.notify(acc, &st, after);
+            let frames = self.notify(acc, &st, after.clone());
+            self.monitor.changed(Some(&before), &after, frames);
         }
         result
     }
 
-    fn notify(&self, acc: &Account, st: &AccountState, status: UserStatus) {
+    /// Returns the number of frames queued.
+    fn notify(&self, acc: &Account, st: &AccountState, status: UserStatus) -> u64 {
         let frame = Frame::from(encode(&ServerFrame::StatusChanged {
             statuses: vec![status],
         }));
-        acc.deliver(&frame);
-        let friends = self.cfg.friend_status_notify.then_some(&st.friend_of);
+        let mut frames = acc.deliver(&frame);
+        let friends = self.cfg.get().friend_status_notify.then_some(&st.friend_of);
         let mut done: HashSet<&str> = HashSet::new();
         for id in st.subscribers.iter().chain(friends.into_iter().flatten()) {
             if id != &acc.id && done.insert(id) {
                 if let Some(recipient) = self.account(id) {
-                    recipient.deliver(&frame);
+                    frames += recipient.deliver(&frame);
                 }
             }
         }
+        frames
     }
 }

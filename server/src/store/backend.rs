@@ -17,7 +17,12 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub fn cfg(&self) -> &AppConfig {
+    /// The app's settings now (they may change at runtime: read them per call).
+    pub fn cfg(&self) -> Arc<AppConfig> {
+        self.live().get()
+    }
+
+    pub fn live(&self) -> &super::live::LiveConfig {
         match self {
             Backend::Local(app) => &app.cfg,
             Backend::Cluster(app) => &app.cfg,

@@ -7,6 +7,8 @@ mod account;
 mod app;
 mod backend;
 mod fanout;
+pub mod inspect;
+pub mod live;
 mod rate;
 pub mod rules;
 
@@ -50,6 +52,10 @@ impl Store {
 
     pub fn app(&self, sdk_app_id: u64) -> Option<&Backend> {
         self.apps.get(&sdk_app_id)
+    }
+
+    pub fn apps(&self) -> impl Iterator<Item = &Backend> {
+        self.apps.values()
     }
 
     /// Graceful stop: in cluster mode the node's sessions go OFFLINE now.

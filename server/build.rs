@@ -1,0 +1,40 @@
+//! Embeds the web console's built files (`console/dist`, see docs/CONSOLE.md) into the binary.
+//! Without them the server still builds and `/console` says how to build the console.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../console/dist");
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut files = Vec::new();
+    collect(&dist, &dist, &mut files);
+    files.sort();
+    let mut out =
+        String::from("/// (path under dist, bytes)\npub static ASSETS: &[(&str, &[u8])] = &[\n");
+    for (name, path) in &files {
+        out += &format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        );
+    }
+    out += "];\n";
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(dest.join("console_assets.rs"), out).expect("OUT_DIR is writable");
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let name = rel.to_string_lossy().replace('\\', "/");
+            if let Ok(abs) = path.canonicalize() {
+                files.push((name, abs));
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Read-only views of an app for the web console: the account list, one account's detail, who is
+//! online, and the app's activity monitor.
+
+use super::live::Monitor;
+use super::{App, Backend};
+use imsdk_protocol::{UserStatus, UserStatusType};
+use serde::Serialize;
+
+/// One account as the console shows it.
+#[derive(Debug, Serialize)]
+pub struct AccountDetail {
+    pub status: UserStatus,
+    /// Platform of each online session.
+    pub devices: Vec<String>,
+    /// Its friend list, sorted.
+    pub friends: Vec<String>,
+    /// Its subscriptions, oldest first.
+    pub subscriptions: Vec<String>,
+}
+
+impl App {
+    /// Imported ids containing `filter` (empty: all), unsorted.
+    fn account_ids(&self, filter: &str) -> Vec<String> {
+        self.accounts
+            .iter()
+            .filter(|e| e.key().contains(filter))
+            .map(|e| e.key().clone())
+            .collect()
+    }
+
+    /// Up to `max` ids of accounts that are ONLINE now.
+    fn online_ids(&self, max: usize) -> Vec<String> {
+        self.accounts
+            .iter()
+            .filter(|e| e.value().status().user_status_status_type == UserStatusType::Online)
+            .take(max)
+            .map(|e| e.key().clone())
+            .collect()
+    }
+
+    fn lists(&self, id: &str) -> (Vec<String>, Vec<String>) {
+        let Some(acc) = self.account(id) else {
+            return Default::default();
+        };
+        let st = acc.state();
+        let mut friends: Vec<String> = st.friends.iter().cloned().collect();
+        friends.sort_unstable();
+        (friends, st.subscriptions.clone())
+    }
+}
+
+impl Backend {
+    /// Imported ids containing `filter`, sorted.
+    pub async fn account_ids(&self, filter: &str) -> Result<Vec<String>, i32> {
+        let mut ids = match self {
+            Backend::Local(app) => app.account_ids(filter),
+            Backend::Cluster(app) => app.account_ids(filter).await?,
+        };
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The account's status, devices, friends and subscriptions (None: not imported).
+    pub async fn account_detail(&self, id: &str) -> Result<Option<AccountDetail>, i32> {
+        let Some(Some((status, devices))) = self.presence(&[id.to_owned()]).await?.pop() else {
+            return Ok(None);
+        };
+        let (friends, subscriptions) = match self {
+            Backend::Local(app) => app.lists(id),
+            Backend::Cluster(app) => app.lists(id).await?,
+        };
+        Ok(Some(AccountDetail {
+            status,
+            devices,
+            friends,
+            subscriptions,
+        }))
+    }
+
+    /// Up to `max` accounts ONLINE now (cluster mode: none; the live view shows changes as heard).
+    pub fn online_ids(&self, max: usize) -> Vec<String> {
+        match self {
+            Backend::Local(app) => app.online_ids(max),
+            Backend::Cluster(_) => Vec::new(),
+        }
+    }
+
+    pub fn monitor(&self) -> &Monitor {
+        match self {
+            Backend::Local(app) => &app.monitor,
+            Backend::Cluster(app) => &app.monitor,
+        }
+    }
+}
