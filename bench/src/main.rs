@@ -15,11 +15,12 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: imsdk-bench <all|idle|storm|fanout|burst|library> [--smoke|--short|--long] [options]
+    "usage: imsdk-bench <all|idle|storm|fanout|paced|burst|library> [--smoke|--short|--long] [options]
   all        every benchmark, one table            (default --short; --long: full sizes)
   idle       idle sessions: server RSS per session   --sessions N
   storm      sessions logging in at once             --sessions N
   fanout     baseline max, our max, ours at 80%      --users N --subs N --seconds N [--rate CHANGES/S]
+  paced      our server alone at a fixed rate      --rate CHANGES/S --users N --subs N --seconds N
   burst      one change to N subscribers, repeated   --subs N --changes N
   library    call return, A→B latency, RSS (runs target/<profile>/examples/bench)  --changes N
 The server under test is imsdk-server next to this binary (build both with --release).";
