@@ -8,7 +8,7 @@ pub const DEFAULT_SERVER_URL: &str = "ws://127.0.0.1:7788/ws";
 /// Environment variable consulted when `sdk_config_server_url` is absent.
 pub const SERVER_URL_ENV: &str = "IMSDK_SERVER_URL";
 /// Largest accepted `*_ms` setting: one day.
-pub const MAX_MS: u64 = 86_400_000;
+const MAX_MS: u64 = 86_400_000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
