@@ -1,0 +1,384 @@
+//! The web console's API (`/console/api`, docs/CONSOLE.md) on a real server over real HTTP:
+//! sign-in, settings that take effect at once and survive a restart, accounts at 100,000, live push.
+
+mod common;
+use common::*;
+use imsdk_protocol::code;
+use imsdk_server::config::Config;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// One HTTP/1.1 request; returns status, JSON body (Null if none) and the raw head.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value, String) {
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(req.as_bytes()).await.expect("write");
+    let mut resp = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut resp))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    let (head, body) = resp.split_once("\r\n\r\n").expect("http head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+        head.to_owned(),
+    )
+}
+
+async fn sign_in(addr: SocketAddr) -> String {
+    let (status, body, head) = http(
+        addr,
+        "POST",
+        "/console/api/login",
+        None,
+        Some(&json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": KEY})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("HttpOnly"), "{head}");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_answers_before_sign_in_and_the_secret_is_never_shown() {
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    for (method, path) in [
+        ("GET", "/console/api/settings"),
+        ("PUT", "/console/api/settings"),
+        ("GET", "/console/api/accounts"),
+        ("POST", "/console/api/accounts"),
+        ("GET", "/console/api/accounts/alice"),
+        ("POST", "/console/api/friends"),
+        ("POST", "/console/api/query"),
+        ("GET", "/console/api/live"),
+    ] {
+        let (status, _, _) = http(addr, method, path, Some("not-a-token"), Some(&json!({}))).await;
+        assert_eq!(status, 401, "{method} {path}");
+    }
+    let login = |body: Value| async move {
+        http(addr, "POST", "/console/api/login", None, Some(&body)).await
+    };
+    let refused = [
+        json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": "wrong"}),
+        json!({"sdk_app_id": APP, "admin": "alice", "secret_key": KEY}),
+        json!({"sdk_app_id": APP, "admin": ADMIN, "user_sig": sig("alice")}),
+        json!({"sdk_app_id": 9, "admin": ADMIN, "secret_key": KEY}),
+    ];
+    for body in refused {
+        assert_eq!(login(body.clone()).await.0, 401, "{body}");
+    }
+    assert_eq!(
+        login(json!({"sdk_app_id": APP, "admin": ADMIN})).await.0,
+        400
+    );
+    let (status, body, _) =
+        login(json!({"sdk_app_id": APP, "admin": ADMIN, "user_sig": sig(ADMIN)})).await;
+    assert_eq!(status, 200);
+    let token = body["token"].as_str().expect("token");
+    let (status, settings, _) = http(addr, "GET", "/console/api/settings", Some(token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(settings["admin"], ADMIN);
+    assert!(!settings.to_string().contains(KEY), "{settings}");
+    // Signed out: the token is dead.
+    http(addr, "POST", "/console/api/logout", Some(token), None).await;
+    assert_eq!(
+        http(addr, "GET", "/console/api/settings", Some(token), None)
+            .await
+            .0,
+        401
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_session_expires() {
+    let mut cfg = config(|_| {});
+    cfg.server.console_session_s = 1;
+    let server = start(cfg);
+    let token = sign_in(server.addr()).await;
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = http(
+            server.addr(),
+            "GET",
+            "/console/api/settings",
+            Some(&token),
+            None,
+        )
+        .await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still signed in"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_take_effect_at_once_are_checked_and_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("imsdk-console-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let _ = std::fs::remove_file(&state);
+    let make = || -> Config {
+        let mut cfg = config(|_| {});
+        cfg.server.state_file = Some(state.display().to_string());
+        cfg
+    };
+    let server = start(make());
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let mut alice = Client::login(addr, "alice", "Linux", "a").await;
+    assert_eq!(alice.get(&["bob"]).await.code, 0);
+    let put = |body: Value| {
+        let token = token.clone();
+        async move {
+            http(
+                addr,
+                "PUT",
+                "/console/api/settings",
+                Some(&token),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let (status, _, _) = put(json!({"user_status_enabled": false})).await;
+    assert_eq!(status, 200);
+    assert_eq!(alice.get(&["bob"]).await.code, code::USER_STATUS_DISABLED);
+    assert_eq!(
+        alice.subscribe(&["bob"]).await.code,
+        code::USER_STATUS_DISABLED
+    );
+    put(json!({"user_status_enabled": true})).await;
+    assert_eq!(alice.get(&["bob"]).await.code, 0);
+    put(json!({"plan": "basic"})).await;
+    assert_eq!(alice.get(&["bob"]).await.code, code::INTERFACE_NOT_SUPPORT);
+    // Limits apply to the next call.
+    put(json!({"plan": "ultimate", "limits": {"get_max_ids": 1}})).await;
+    assert_eq!(
+        alice.get(&["bob", "carol"]).await.code,
+        code::INVALID_PARAMETERS
+    );
+    // Bad values: a clear message, nothing changed.
+    for (bad, says) in [
+        (
+            json!({"heartbeat_timeout_s": 0}),
+            "heartbeat_timeout_s must be > 0",
+        ),
+        (json!({"limits": {"rate_calls": 0}}), "limits must be > 0"),
+        (json!({"plan": "gold"}), "unknown variant `gold`"),
+        (json!({"secret_key": "x"}), "unknown field `secret_key`"),
+    ] {
+        let (status, body, _) = put(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            body["error"].as_str().unwrap_or("").contains(says),
+            "{bad}: {body}"
+        );
+    }
+    put(json!({"heartbeat_timeout_s": 30, "login_policy": "one_per_platform", "friend_status_notify": false})).await;
+    let login = Client::connect(addr)
+        .await
+        .send_frame(&login_frame("bob", "Linux", "b"))
+        .await;
+    assert_eq!(login_reply(&login).heartbeat_timeout_s, 30);
+    drop((alice, server));
+
+    // Restarted with the same config: the state file's settings, not the config's.
+    let server = start(make());
+    let token = sign_in(server.addr()).await;
+    let (_, body, _) = http(
+        server.addr(),
+        "GET",
+        "/console/api/settings",
+        Some(&token),
+        None,
+    )
+    .await;
+    let s = &body["settings"];
+    assert_eq!(
+        (
+            &s["plan"],
+            &s["heartbeat_timeout_s"],
+            &s["login_policy"],
+            &s["friend_status_notify"],
+            &s["limits"]["get_max_ids"]
+        ),
+        (
+            &json!("ultimate"),
+            &json!(30),
+            &json!("one_per_platform"),
+            &json!(false),
+            &json!(1)
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_import_detail_friends_and_query() {
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let t = Some(token.as_str());
+    let (status, body, _) = http(
+        addr,
+        "POST",
+        "/console/api/accounts",
+        t,
+        Some(&json!({"ids": ["erin", "bad\u{7f}"]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["imported"], 1);
+    assert_eq!(body["failed"][0]["code"], code::INVALID_IDENTIFIER);
+    let mut erin = Client::login(addr, "erin", "Android", "e").await;
+    erin.set_status(Some("at work")).await;
+    let befriend = |to: &'static str| async move {
+        let body = json!({"from": "erin", "to": to, "add": true});
+        http(addr, "POST", "/console/api/friends", t, Some(&body))
+            .await
+            .0
+    };
+    assert_eq!(befriend("alice").await, 200);
+    let (_, body, _) = http(addr, "GET", "/console/api/accounts/erin", t, None).await;
+    let a = &body["account"];
+    assert_eq!(a["status"]["user_status_status_type"], 1);
+    assert_eq!(a["status"]["user_status_custom_status"], "at work");
+    assert_eq!(a["devices"], json!(["Android"]));
+    assert_eq!(a["friends"], json!(["alice"]));
+    let (_, body, _) = http(addr, "GET", "/console/api/accounts/alice", t, None).await;
+    assert_eq!(
+        body["account"]["friends"],
+        json!(["erin"]),
+        "both ways by default"
+    );
+    assert_eq!(
+        http(addr, "GET", "/console/api/accounts/nobody", t, None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(befriend("nobody").await, 400);
+    let (_, body, _) = http(
+        addr,
+        "POST",
+        "/console/api/query",
+        t,
+        Some(&json!({"ids": ["erin", "bob", "nobody"]})),
+    )
+    .await;
+    assert_eq!(body["QueryResult"][0]["Status"], "Online");
+    assert_eq!(body["QueryResult"][0]["Detail"][0]["Platform"], "Android");
+    assert_eq!(body["QueryResult"][1]["Status"], "Offline");
+    assert_eq!(body["ErrorList"][0]["ErrorCode"], code::ACCOUNT_NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_account_list_pages_and_searches_100k_accounts_quickly() {
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let started = Instant::now();
+    for chunk in 0..1000 {
+        let ids: Vec<String> = (0..100)
+            .map(|i| format!("user{:06}", chunk * 100 + i))
+            .collect();
+        let r = rest(
+            addr,
+            "/v4/im_open_login_svc/multiaccount_import",
+            &json!({"Accounts": ids}),
+        )
+        .await;
+        assert_eq!(r["ErrorCode"], 0);
+    }
+    eprintln!("100,000 accounts imported in {:?}", started.elapsed());
+    let token = sign_in(addr).await;
+    let t = Some(token.as_str());
+    let timed = |path: String| async move {
+        let started = Instant::now();
+        let (status, body, _) = http(addr, "GET", &path, t, None).await;
+        assert_eq!(status, 200, "{body}");
+        (body, started.elapsed())
+    };
+    let (body, all) = timed("/console/api/accounts?page=500&size=100".into()).await;
+    assert_eq!(body["total"], 100_004);
+    assert_eq!(body["ids"][0], "user049996", "sorted: alice..dave first");
+    assert_eq!(body["ids"].as_array().map(Vec::len), Some(100));
+    let (body, search) = timed("/console/api/accounts?q=user0123&size=50".into()).await;
+    assert_eq!(body["total"], 100);
+    assert_eq!(body["ids"][0], "user012300");
+    eprintln!("page of 100,004 accounts: {all:?}; search: {search:?}");
+    assert!(all < Duration::from_secs(2) && search < Duration::from_secs(2));
+    assert_eq!(
+        http(addr, "GET", "/console/api/accounts?size=0", t, None)
+            .await
+            .0,
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_stream_pushes_a_login_and_the_counts() {
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let _bob = Client::login(addr, "bob", "Linux", "b").await;
+    let token = sign_in(addr).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET /console/api/live HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut tcp, &mut seen, "event: snapshot").await;
+    read_until(&mut tcp, &mut seen, r#"{"online":["bob"]}"#).await;
+    let _carol = Client::login(addr, "carol", "iPhone", "c").await;
+    read_until(
+        &mut tcp,
+        &mut seen,
+        r#""user_status_identifier":"carol","user_status_online_devices":["iPhone"],"user_status_status_type":1"#,
+    )
+    .await;
+    read_until(&mut tcp, &mut seen, r#""online":2"#).await;
+}
+
+/// Reads the stream until `want` has appeared in it (within WAIT).
+async fn read_until(tcp: &mut TcpStream, seen: &mut String, want: &str) {
+    let found = tokio::time::timeout(WAIT, async {
+        let mut buf = [0u8; 4096];
+        while !seen.contains(want) {
+            let n = tcp.read(&mut buf).await.expect("read");
+            assert!(n > 0, "stream ended");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "no {want:?} in {seen}");
+}
