@@ -13,14 +13,25 @@ for p in valgrind gcc g++; do need "$p"; done
 # Server cluster tests (server/tests/cluster.rs) start their own redis-server on a free 127.0.0.1 port
 # and fail, never skip, when it is missing.
 need redis-server
+# Web console (console/, docs/CONSOLE.md): node and npm build it (its files are embedded in
+# imsdk-server, so before cargo); Debian's chromium runs its browser test.
+command -v npm >/dev/null 2>&1 || { need nodejs; need npm; }
+need chromium
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
+echo "== web console: build (embedded into imsdk-server by server/build.rs)"
+(cd console && npm ci --no-audit --no-fund && npm run build)
+
 echo "== cargo test (workspace)"
 cargo test --workspace
+
+echo "== web console: end to end in headless Chromium against the imsdk-server binary"
+cargo build -p imsdk-server
+(cd console && IMSDK_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/imsdk-server" npm run test:browser)
 
 # Faults and hostile input beyond cargo test: valgrind stress run, short fuzzing of every target.
 bash scripts/test-faults.sh
