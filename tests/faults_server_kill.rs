@@ -32,6 +32,13 @@ fn toml() -> String {
     server_toml("", &refs, "")
 }
 
+/// Returns once the subscriptions the library restores after a reconnect are in force: it sends
+/// them right after the login reply, and the server answers in order, so a query answered later
+/// was answered after them.
+fn restored() {
+    assert_eq!(call(TIMGetUserStatus, r#"["bob"]"#).0, 0);
+}
+
 /// The next line of any child, waiting up to `limit`.
 fn expect_line(rx: &mpsc::Receiver<(usize, String)>, limit: Duration) -> (usize, String) {
     rx.recv_timeout(limit).expect("a line from a child in time")
@@ -117,6 +124,7 @@ fn sigkill_fails_pending_calls_once_then_clients_reconnect_with_jitter_and_resto
     let server = ServerProcess::spawn(&toml(), &addr.to_string());
     let restarted_ms = unix_ms();
     wait_network(TIMNetworkStatus::kTIMConnected);
+    restored();
     let mut reconnected: Vec<u128> = Vec::new();
     while reconnected.len() < CHILDREN {
         let (i, line) = expect_line(&rx, Duration::from_secs(30));
@@ -208,7 +216,9 @@ fn child_library_client() {
                 ..
             }
         ) {
-            println!("@@RECONNECTED {}", unix_ms());
+            let at = unix_ms();
+            restored();
+            println!("@@RECONNECTED {at}");
             break;
         }
         println!("@@FAILED");
@@ -252,6 +262,7 @@ fn sigterm_closes_sessions_with_1001_and_the_library_moves_on() {
     assert_eq!(wait_network(TIMNetworkStatus::kTIMDisconnected), 9508);
     let _next = ServerProcess::spawn(&toml(), &addr.to_string());
     wait_network(TIMNetworkStatus::kTIMConnected);
+    restored();
     let mut bob = Peer::login(addr, "bob", "Android");
     bob.set_custom("on the new server");
     wait_change("bob", 1, Some("on the new server"));
