@@ -13,23 +13,25 @@ use imsdk_protocol::UserStatusType;
 use std::time::{Duration, Instant};
 use ImSDK::*;
 
-fn server_with_heartbeat_timeout(s: u64) -> imsdk_server::ServerHandle {
-    let mut config = server_config(&["alice", "bob"]);
-    config.apps[0].heartbeat_timeout_s = s;
-    start_server(config)
+/// A server with heartbeat timeout `hb_s`, a proxy in front of it, bob (directly connected)
+/// subscribed to alice, and the library initialised with `config` to reach it through the proxy.
+fn setup(hb_s: u64, config: &str) -> (imsdk_server::ServerHandle, Proxy, Observer) {
+    let mut server_cfg = server_config(&["alice", "bob"]);
+    server_cfg.apps[0].heartbeat_timeout_s = hb_s;
+    let server = start_server(server_cfg);
+    let proxy = Proxy::start(server.addr());
+    let mut bob = Observer::login(server.addr(), "bob", Duration::from_millis(300));
+    bob.subscribe(&["alice"]);
+    set_listeners();
+    assert_eq!(init(&ws_url(proxy.addr), config), 0);
+    (server, proxy, bob)
 }
 
 #[test]
 fn silent_link_goes_offline_once_after_the_heartbeat_timeout_and_the_library_comes_back() {
     let _g = serial();
-    let server = server_with_heartbeat_timeout(2);
-    let proxy = Proxy::start(server.addr());
-    let mut bob = Observer::login(server.addr(), "bob", Duration::from_millis(300));
-    bob.subscribe(&["alice"]);
-
-    set_listeners();
     let fast = r#""sdk_config_reconnect_min_ms":50,"sdk_config_reconnect_max_ms":200"#;
-    assert_eq!(init(&ws_url(proxy.addr), fast), 0);
+    let (_server, proxy, mut bob) = setup(2, fast);
     login("alice");
     wait_network(TIMNetworkStatus::kTIMConnected);
     assert_eq!(
@@ -99,14 +101,8 @@ fn silent_link_goes_offline_once_after_the_heartbeat_timeout_and_the_library_com
 fn a_library_back_before_the_server_timeout_replaces_its_session_without_offline() {
     let _g = serial();
     // Server: 3 s of silence. Library: heartbeat every 1 s, dead after 300 ms without an answer.
-    let server = server_with_heartbeat_timeout(3);
-    let proxy = Proxy::start(server.addr());
-    let mut bob = Observer::login(server.addr(), "bob", Duration::from_millis(300));
-    bob.subscribe(&["alice"]);
-
-    set_listeners();
     let fast = r#""sdk_config_reconnect_min_ms":50,"sdk_config_reconnect_max_ms":200,"sdk_config_request_timeout_ms":300"#;
-    assert_eq!(init(&ws_url(proxy.addr), fast), 0);
+    let (_server, proxy, mut bob) = setup(3, fast);
     login("alice");
     wait_network(TIMNetworkStatus::kTIMConnected);
     bob.wait_status("alice", WAIT, |s| {

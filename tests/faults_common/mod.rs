@@ -388,14 +388,7 @@ impl Observer {
                     return Some(c.map_or(1005, |f| f.code.into()))
                 }
                 Ok(_) => continue,
-                Err(tungstenite::Error::Io(e))
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue
-                }
+                Err(e) if is_read_timeout(&e) => continue,
                 Err(_) => return None,
             }
         }
@@ -420,12 +413,7 @@ impl Observer {
             }
             Ok(tungstenite::Message::Close(c)) => panic!("observer closed: {c:?}"),
             Ok(_) => None,
-            Err(tungstenite::Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if is_read_timeout(&e) => {
                 let id = self.next_id;
                 self.next_id += 1;
                 self.send(imsdk_protocol::ClientFrame::Heartbeat { id });
@@ -434,4 +422,12 @@ impl Observer {
             Err(e) => panic!("observer: {e}"),
         }
     }
+}
+
+/// A read that ended because the socket's read timeout passed (nothing arrived).
+fn is_read_timeout(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ))
 }
