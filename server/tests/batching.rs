@@ -34,3 +34,36 @@ async fn queued_pushes_arrive_complete_and_in_order() {
     // Nothing more: the next frame is the heartbeat's reply.
     assert!(bob.heard_except("bob").await.is_empty());
 }
+
+/// A follower who is both a subscriber and a friend (switch on) hears each change once; one who is
+/// only a subscriber (switch off) hears it too.
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriber_and_friend_hears_each_change_once() {
+    for friend_notify in [true, false] {
+        let server = start(config(|app| app.friend_status_notify = friend_notify));
+        let addr = server.addr();
+        let add =
+            serde_json::json!({"From_Account": "bob", "AddFriendItem": [{"To_Account": "alice"}]});
+        let r = rest(addr, "/v4/sns/friend_add", &add).await;
+        assert_eq!(r["ResultItem"][0]["ResultCode"], 0, "{r}");
+        let mut bob = Client::login(addr, "bob", "Linux", "b").await;
+        let mut alice = Client::login(addr, "alice", "Linux", "a").await;
+        assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
+        let _ = bob.drain_statuses().await;
+        assert_eq!(alice.set_status(Some("one")).await.code, 0);
+        assert_eq!(alice.set_status(Some("two")).await.code, 0);
+        let _ = alice.heartbeat().await;
+        let heard: Vec<String> = bob
+            .drain_statuses()
+            .await
+            .into_iter()
+            .filter(|s| s.user_status_identifier == "alice")
+            .map(|s| s.user_status_custom_status)
+            .collect();
+        assert_eq!(
+            heard,
+            ["one", "two"],
+            "friend_status_notify = {friend_notify}"
+        );
+    }
+}
