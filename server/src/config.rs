@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Whole server configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Transport settings shared by every app (`[server]` table, optional).
@@ -18,7 +18,7 @@ pub struct Config {
 }
 
 /// Transport limits (`[server]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// Largest accepted WebSocket frame/message; bigger ones close the connection with 1009.
@@ -54,6 +54,16 @@ pub struct ServerSettings {
     pub state_file: Option<String>,
     /// Seconds a console sign-in lasts.
     pub console_session_s: u64,
+    /// PEM certificate chain and private key: serve `wss://` and `https://` (both or neither).
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    /// State-change webhook events waiting for delivery; further ones are dropped and counted.
+    pub webhook_queue: usize,
+    /// Timeout of one webhook request, and retries after a failed one.
+    pub webhook_timeout_ms: u64,
+    pub webhook_retries: u32,
+    /// Graceful shutdown: longest wait for pending webhook events.
+    pub webhook_flush_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -73,6 +83,12 @@ impl Default for ServerSettings {
             node_timeout_ms: 10_000,
             state_file: None,
             console_session_s: 8 * 3600,
+            tls_cert: None,
+            tls_key: None,
+            webhook_queue: 10_000,
+            webhook_timeout_ms: 2_000,
+            webhook_retries: 2,
+            webhook_flush_ms: 3_000,
         }
     }
 }
@@ -96,7 +112,7 @@ pub enum LoginPolicy {
 }
 
 /// One app, as configured in Tencent's console.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
     pub sdk_app_id: u64,
@@ -116,6 +132,13 @@ pub struct AppConfig {
     /// Overrides of the user-status limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Tencent's state-change callback: every Login, Logout, Disconnect and custom-status change
+    /// is POSTed here (`docs/OPERATIONS.md`).
+    #[serde(default)]
+    pub callback_url: Option<String>,
+    /// When set, callbacks carry `RequestTime` and `Sign` (hex SHA-256 of token + RequestTime).
+    #[serde(default)]
+    pub callback_token: Option<String>,
 }
 
 fn default_heartbeat_timeout_s() -> u64 {
@@ -188,6 +211,8 @@ impl Config {
                 login_policy: LoginPolicy::Multi,
                 accounts: Vec::new(),
                 limits: Limits::default(),
+                callback_url: None,
+                callback_token: None,
             }],
         }
     }
@@ -231,6 +256,11 @@ impl Config {
         if self.server.console_session_s == 0 {
             return Err(ConfigError("[server]: console_session_s > 0".into()));
         }
+        if self.server.tls_cert.is_some() != self.server.tls_key.is_some() {
+            return Err(ConfigError(
+                "[server]: tls_cert and tls_key go together".into(),
+            ));
+        }
         if self.server.node_timeout_ms < 300 {
             return Err(ConfigError("[server]: node_timeout_ms >= 300".into()));
         }
@@ -254,6 +284,11 @@ impl Config {
                 .find(|a| !crate::store::valid_user_id(a))
             {
                 return Err(err(&format!("account {bad:?} is not a valid identifier")));
+            }
+            if let Some(url) = &app.callback_url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err("callback_url must be an http:// or https:// URL"));
+                }
             }
             if app.heartbeat_timeout_s == 0 {
                 return Err(err("heartbeat_timeout_s must be > 0"));

@@ -103,13 +103,17 @@ impl Conn {
     }
 
     /// Writes `first` and the frames already queued behind it (at most [`BATCH`]) with one flush:
-    /// under load a session's pushes leave in one write instead of one each. False if the
-    /// connection is gone.
-    pub async fn send_batch(&mut self, first: Frame, queued: &mut mpsc::Receiver<Frame>) -> bool {
+    /// under load a session's pushes leave in one write instead of one each. How many were
+    /// written; None if the connection is gone.
+    pub async fn send_batch(
+        &mut self,
+        first: Frame,
+        queued: &mut mpsc::Receiver<Frame>,
+    ) -> Option<usize> {
         let (mut next, mut fed) = (Some(first), 0);
         while let Some(frame) = next {
             if self.ws.feed(Message::Text(frame)).await.is_err() {
-                return false;
+                return None;
             }
             fed += 1;
             next = if fed < BATCH {
@@ -118,7 +122,7 @@ impl Conn {
                 None
             };
         }
-        self.ws.flush().await.is_ok()
+        self.ws.flush().await.ok().map(|()| fed)
     }
 
     /// Sends a close frame and waits briefly for the peer's answer so the close frame is not lost

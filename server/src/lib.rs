@@ -5,10 +5,12 @@
 
 pub mod cluster;
 pub mod config;
+pub mod config_env;
 mod conn;
 pub mod console;
 mod guard;
 mod listener;
+pub mod ops;
 pub mod rest;
 mod session;
 pub mod store;
@@ -47,6 +49,13 @@ impl ServerHandle {
         config
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+            (Some(cert), Some(key)) => Some(
+                ops::tls::acceptor(cert.as_ref(), key.as_ref())
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            _ => None,
+        };
         let listener = listener::bind(listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -69,7 +78,7 @@ impl ServerHandle {
         let thread = std::thread::Builder::new()
             .name("imsdk-server-main".into())
             .spawn(move || {
-                let killed = runtime.block_on(serve(config, store, listener, stop_rx));
+                let killed = runtime.block_on(serve(config, store, listener, tls, stop_rx));
                 // Dropping the runtime drops every task, and with them every socket and the listener.
                 if killed {
                     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -119,25 +128,42 @@ async fn serve(
     config: Config,
     store: store::Store,
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: watch::Receiver<Stop>,
 ) -> bool {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(transport::Shared::new(&config, store, shutdown_rx));
     let app = transport::router(Arc::clone(&shared));
     let send_buffer = config.server.socket_send_buffer_bytes;
-    let listener = listener.tap_io(move |tcp| {
+    let tune = move |tcp: &tokio::net::TcpStream| {
         // Pushes are small and latency matters more than batching.
         let _ = tcp.set_nodelay(true);
         if send_buffer > 0 {
-            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+            let _ = socket2::SockRef::from(tcp).set_send_buffer_size(send_buffer);
         }
-    });
-    let mut stop_http = stop.clone();
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    };
+    let stop_http = stop.clone();
+    let stopped = async move {
+        let mut stop_http = stop_http;
         let _ = stop_http.wait_for(|s| *s != Stop::Run).await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    };
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let server = match tls {
+        None => {
+            let listener = listener.tap_io(move |tcp| tune(tcp));
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
+            tokio::spawn(async move { server.await })
+        }
+        Some(acceptor) => match ops::tls::TlsListener::new(listener, acceptor, tune) {
+            Ok(listener) => {
+                // (tap_io: axum provides `ConnectInfo<SocketAddr>` through it for any listener.)
+                let listener = listener.tap_io(|_| {});
+                let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                tokio::spawn(async move { server.await })
+            }
+            Err(_) => return false,
+        },
+    };
     let how = match stop.wait_for(|s| *s != Stop::Run).await {
         Ok(s) => *s,
         Err(_) => Stop::Graceful,
@@ -145,9 +171,14 @@ async fn serve(
     if how == Stop::Kill {
         return true;
     }
+    shared.ops.stop_accepting();
     let _ = shutdown_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), shared.sessions_done()).await;
     shared.store.leave().await;
+    let flush = Duration::from_millis(config.server.webhook_flush_ms);
+    if !shared.ops.webhooks.flush(flush).await {
+        tracing::warn!("shutdown: webhook events still pending after {flush:?}, dropped");
+    }
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     false
 }

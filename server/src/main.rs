@@ -1,5 +1,7 @@
-//! `imsdk-server [--config FILE] [--listen ADDR]` and `imsdk-server usersig ...`.
+//! `imsdk-server [--config FILE] [--listen ADDR] ...` (every option also an `IMSDK_*` environment
+//! variable) and `imsdk-server usersig ...`.
 
+use clap::Parser;
 use imsdk_server::config::Config;
 use imsdk_server::ServerHandle;
 use std::io::Write;
@@ -8,17 +10,50 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   imsdk-server [--config FILE] [--listen ADDR] [--redis redis://HOST:PORT]
-      (default listen 127.0.0.1:7788; --redis: cluster mode, presence shared through Redis)
+               [--tls-cert PEM --tls-key PEM] [--log-json]   (imsdk-server --help: all of it)
   imsdk-server usersig --sdk-app-id N --secret-key K --user-id U [--expire SECONDS]";
+
+/// The user-status backend of the ImSDK native library: WebSocket sessions at /ws, Tencent's admin
+/// REST API at /v4/..., /metrics, /healthz, /readyz (see docs/OPERATIONS.md).
+#[derive(Parser)]
+#[command(name = "imsdk-server", after_help = after_help())]
+struct RunArgs {
+    /// TOML config file (apps, [server] settings); none: the embedded development app.
+    #[arg(long, env = "IMSDK_CONFIG", value_name = "FILE")]
+    config: Option<String>,
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, env = "IMSDK_LISTEN", default_value = "127.0.0.1:7788")]
+    listen: SocketAddr,
+    /// Cluster mode: share presence with other nodes through this Redis (docs/CLUSTER.md).
+    #[arg(long, env = "IMSDK_REDIS", value_name = "redis://HOST:PORT")]
+    redis: Option<String>,
+    /// PEM certificate chain: serve wss:// and https:// (with --tls-key).
+    #[arg(long, env = "IMSDK_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<String>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "IMSDK_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<String>,
+    /// Logs as one JSON object per line (stderr); levels from RUST_LOG (default info).
+    #[arg(long, env = "IMSDK_LOG_JSON")]
+    log_json: bool,
+}
+
+fn after_help() -> String {
+    format!(
+        "Every config-file setting can be set by an environment variable, over the file:
+[server] KEY as IMSDK_SERVER_KEY, the first [[app]]'s KEY as IMSDK_APP_KEY and its
+[app.limits] KEY as IMSDK_APP_LIMITS_KEY (values in TOML: 20, true, [\"a\",\"b\"]; else text):
+{}
+Other commands:
+  imsdk-server usersig --sdk-app-id N --secret-key K --user-id U [--expire SECONDS]",
+        imsdk_server::config_env::help()
+    )
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("usersig") => usersig(&args[1..]),
-        Some("--help" | "-h") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         _ => run(&args),
     };
     match result {
@@ -83,29 +118,40 @@ fn usersig(args: &[String]) -> CliResult {
 }
 
 fn run(args: &[String]) -> CliResult {
-    let opts = options(args, &["--config", "--listen", "--redis"])?;
-    let listen: SocketAddr = get(&opts, "--listen")
-        .unwrap_or("127.0.0.1:7788")
-        .parse()
-        .map_err(|_| {
-            (
-                2,
-                "--listen must be an address like 127.0.0.1:7788".to_owned(),
-            )
-        })?;
-    let mut config = match get(&opts, "--config") {
-        Some(path) => Config::load(path.as_ref()).map_err(|e| (2, e.to_string()))?,
-        None => {
-            let app = &Config::dev_default().apps[0];
-            println!("no --config: embedded development app (never use in production)");
-            println!("  sdk_app_id = {}", app.sdk_app_id);
-            println!("  secret_key = {}", app.secret_key);
-            println!("  admin      = {}", app.admin);
-            Config::dev_default()
+    let cli = match RunArgs::try_parse_from(
+        std::iter::once("imsdk-server".to_owned()).chain(args.iter().cloned()),
+    ) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.exit_code() {
+                0 => Ok(()),
+                _ => Err((2, "invalid arguments (see imsdk-server --help)".to_owned())),
+            };
         }
     };
-    if let Some(url) = get(&opts, "--redis") {
-        config.server.redis = Some(url.to_owned());
+    imsdk_server::ops::logging::init(cli.log_json);
+    let listen = cli.listen;
+    let base = match &cli.config {
+        Some(path) => Config::load(path.as_ref()).map_err(|e| (2, e.to_string()))?,
+        None => Config::dev_default(),
+    };
+    let mut config =
+        imsdk_server::config_env::apply(&base, std::env::vars()).map_err(|e| (2, e.to_string()))?;
+    let dev = Config::dev_default();
+    if cli.config.is_none() && config.apps[0].secret_key == dev.apps[0].secret_key {
+        let app = &config.apps[0];
+        println!("no --config: embedded development app (never use in production)");
+        println!("  sdk_app_id = {}", app.sdk_app_id);
+        println!("  secret_key = {}", app.secret_key);
+        println!("  admin      = {}", app.admin);
+    }
+    if let Some(url) = cli.redis {
+        config.server.redis = Some(url);
+    }
+    if cli.tls_cert.is_some() {
+        config.server.tls_cert = cli.tls_cert;
+        config.server.tls_key = cli.tls_key;
     }
     let server = ServerHandle::start(config, listen).map_err(|e| {
         if e.kind() == std::io::ErrorKind::ConnectionRefused {

@@ -2,6 +2,7 @@
 //! the session. Handlers see typed frames; `conn` deals with bytes and close codes.
 
 use crate::conn::{Conn, Incoming};
+use crate::ops::events::{Ended, SessionInfo};
 use crate::store::{Backend, EndReason, Login, SessionCtl, SessionLink};
 use crate::transport::Shared;
 use imsdk_protocol::{
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
+use tracing::Instrument;
 
 /// A logged-in session.
 struct Session {
@@ -22,27 +24,41 @@ struct Session {
     rx: mpsc::Receiver<crate::store::Frame>,
     /// Unix second after which the UserSig is no longer valid.
     sig_expires_at: u64,
+    /// Who it is, for metrics, logs and webhooks.
+    info: SessionInfo,
+    ops: Arc<crate::ops::Ops>,
 }
 
 /// How a logged-in session ended, for the store.
 enum Ending {
     /// The store already removed the session (kick, replacement).
-    Removed,
-    Lost,
+    Removed(Ended),
+    Lost(Ended),
     /// Server shutdown: state is going away, no notifications.
     Shutdown,
 }
 
 /// Serves one upgraded connection until it closes.
 pub async fn serve(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
+    let empty = tracing::field::Empty;
+    let span = tracing::info_span!("session", %peer, sid = empty, app = empty, user = empty, platform = empty);
+    serve_logged(conn, shared, peer).instrument(span).await
+}
+
+async fn serve_logged(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
     let mut conn = conn;
     if let Some(session) = login(&mut conn, &shared, peer).await {
-        let user_id = session.user_id.clone();
+        let (user_id, info) = (session.user_id.clone(), session.info.clone());
         let (app, sid) = (session.app.clone(), session.sid);
-        match session.run(&mut conn, &shared).await {
-            Ending::Lost => app.end_session(&user_id, sid, false).await,
-            Ending::Removed | Ending::Shutdown => {}
-        }
+        let how = match session.run(&mut conn, &shared).await {
+            Ending::Lost(how) => {
+                app.end_session(&user_id, sid, false).await;
+                how
+            }
+            Ending::Removed(how) => how,
+            Ending::Shutdown => Ended::Displaced,
+        };
+        shared.ops.ended(&app, &info, how);
     }
 }
 
@@ -117,6 +133,10 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
             Some(session)
         }
         Err((err, desc)) => {
+            let known = shared.store.app(sdk_app_id).is_some();
+            shared
+                .ops
+                .login_refused(if known { sdk_app_id } else { 0 }, err);
             conn.reply(id, err, &desc, None).await;
             conn.close(close::LOGIN_FAILED, &format!("login failed: {err}"))
                 .await;
@@ -182,6 +202,12 @@ async fn admit(
         tx,
         ctl: Arc::clone(&ctl),
     };
+    let info = SessionInfo {
+        sdk_app_id,
+        user_id: user_id.clone(),
+        platform: platform.clone(),
+        peer,
+    };
     app.login(Login {
         user_id: user_id.clone(),
         platform,
@@ -197,7 +223,15 @@ async fn admit(
         ctl,
         rx,
         sig_expires_at: verified.expires_at,
+        info,
+        ops: Arc::clone(&shared.ops),
     };
+    let span = tracing::Span::current();
+    span.record("sid", sid);
+    span.record("app", sdk_app_id);
+    span.record("user", session.info.user_id.as_str());
+    span.record("platform", session.info.platform.as_str());
+    shared.ops.logged_in(app, &session.info);
     Ok((session, app.cfg().heartbeat_timeout_s))
 }
 
@@ -226,7 +260,7 @@ impl Session {
                 }
                 _ = &mut liveness => {
                     conn.close(close::HEARTBEAT_TIMEOUT, "no frame within the heartbeat timeout").await;
-                    return Ending::Lost;
+                    return Ending::Lost(Ended::TimedOut);
                 }
                 _ = &mut sig_check => {
                     if crate::store::unix_now() <= self.sig_expires_at {
@@ -236,7 +270,7 @@ impl Session {
                     let desc = "UserSig expired".to_owned();
                     conn.send(&ServerFrame::UserSigExpired { code: code::USERSIG_EXPIRED, desc }).await;
                     conn.close(close::USER_SIG_EXPIRED, "UserSig expired").await;
-                    return Ending::Lost;
+                    return Ending::Lost(Ended::LinkClosed);
                 }
                 push = self.rx.recv() => match push {
                     // A client that stops reading blocks this write; the store may then end the
@@ -244,9 +278,12 @@ impl Session {
                     Some(frame) => tokio::select! {
                         biased;
                         reason = &mut ended => return self.end_by_store(conn, reason).await,
-                        sent = conn.send_batch(frame, &mut self.rx) => if !sent { return Ending::Lost },
+                        sent = conn.send_batch(frame, &mut self.rx) => match sent {
+                            Some(frames) => self.ops.pushed(frames),
+                            None => return Ending::Lost(Ended::LinkClosed),
+                        },
                     },
-                    None => return Ending::Removed,
+                    None => return Ending::Removed(Ended::Displaced),
                 },
                 incoming = conn.recv() => {
                     liveness.as_mut().reset(Instant::now() + timeout);
@@ -258,7 +295,7 @@ impl Session {
                             }
                         }
                         Incoming::Control => {}
-                        Incoming::Closed => return Ending::Lost,
+                        Incoming::Closed => return Ending::Lost(Ended::LinkClosed),
                     }
                 }
             }
@@ -277,24 +314,24 @@ impl Session {
                 .await;
                 conn.close(close::KICKED_OFFLINE, "kicked offline by another login")
                     .await;
-                Ending::Removed
+                Ending::Removed(Ended::Displaced)
             }
             EndReason::Replaced => {
                 conn.close(1000, "replaced by a new login of the same instance")
                     .await;
-                Ending::Removed
+                Ending::Removed(Ended::Displaced)
             }
             EndReason::SlowConsumer => {
                 conn.close(close::SLOW_CONSUMER, "outbound queue overflow")
                     .await;
-                Ending::Lost
+                Ending::Lost(Ended::SlowConsumer)
             }
         }
     }
 
     /// Answers one request; returns how the session ends if it does.
     async fn handle(&mut self, conn: &mut Conn, frame: ClientFrame) -> Option<Ending> {
-        let id = frame.id();
+        let (id, kind, started) = (frame.id(), frame_kind(&frame), std::time::Instant::now());
         let app = &self.app;
         let user = self.user_id.as_str();
         let result: Result<Option<serde_json::Value>, i32> = match frame {
@@ -303,16 +340,20 @@ impl Session {
                 app.end_session(user, self.sid, true).await;
                 conn.reply(id, code::SUCC, "", None).await;
                 conn.close(close::LOGGED_OUT, "logged out").await;
-                return Some(Ending::Removed);
+                return Some(Ending::Removed(Ended::LoggedOut));
             }
             ClientFrame::Heartbeat { .. } => Ok(serde_json::to_value(HeartbeatReply {
                 server_time: crate::store::unix_now(),
             })
             .ok()),
-            ClientFrame::SetSelfStatus { custom_status, .. } => app
-                .set_custom_status(user, custom_status.as_deref())
-                .await
-                .map(|()| None),
+            ClientFrame::SetSelfStatus { custom_status, .. } => {
+                let text = custom_status.as_deref();
+                let set = app.set_custom_status(user, text).await;
+                if set.is_ok() {
+                    self.ops.custom_status_set(&self.app, &self.info, text);
+                }
+                set.map(|()| None)
+            }
             ClientFrame::GetUserStatus { user_ids, .. } => app
                 .get_user_status(user, &user_ids)
                 .await
@@ -325,11 +366,31 @@ impl Session {
                 .await
                 .map(|()| None),
         };
-        match result {
-            Ok(data) => conn.reply(id, code::SUCC, "", data).await,
-            Err(err) => conn.reply(id, err, describe(err), None).await,
-        }
+        let code = match result {
+            Ok(data) => {
+                conn.reply(id, code::SUCC, "", data).await;
+                code::SUCC
+            }
+            Err(err) => {
+                conn.reply(id, err, describe(err), None).await;
+                err
+            }
+        };
+        self.ops.answered(kind, started, code);
         None
+    }
+}
+
+/// The request type, as a metrics label.
+fn frame_kind(frame: &ClientFrame) -> &'static str {
+    match frame {
+        ClientFrame::Login { .. } => "login",
+        ClientFrame::Logout { .. } => "logout",
+        ClientFrame::Heartbeat { .. } => "heartbeat",
+        ClientFrame::SetSelfStatus { .. } => "set_self_status",
+        ClientFrame::GetUserStatus { .. } => "get_user_status",
+        ClientFrame::SubscribeUserStatus { .. } => "subscribe_user_status",
+        ClientFrame::UnsubscribeUserStatus { .. } => "unsubscribe_user_status",
     }
 }
 

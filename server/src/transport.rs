@@ -22,6 +22,8 @@ pub struct Shared {
     pub guard: Arc<crate::guard::Guard>,
     /// Turns true when a graceful shutdown starts.
     pub shutdown: watch::Receiver<bool>,
+    /// Metrics, webhooks, readiness.
+    pub ops: Arc<crate::ops::Ops>,
     /// Live WebSocket sessions; `idle` is notified when it drops to zero.
     sessions: AtomicUsize,
     idle: Notify,
@@ -35,6 +37,7 @@ impl Shared {
             settings: config.server.clone(),
             guard: Arc::new(crate::guard::Guard::new(&config.server)),
             shutdown,
+            ops: Arc::new(crate::ops::Ops::start(config)),
             sessions: AtomicUsize::new(0),
             idle: Notify::new(),
             next_sid: AtomicU64::new(1),
@@ -52,15 +55,20 @@ impl Shared {
 
     /// Waits until no session is left.
     pub async fn sessions_done(&self) {
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.sessions.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            notified.await;
+        until_zero(&self.sessions, &self.idle).await
+    }
+}
+
+/// Waits until `count` is 0; whoever brings it to 0 calls `idle.notify_waiters()`.
+pub async fn until_zero(count: &AtomicUsize, idle: &Notify) {
+    loop {
+        let notified = idle.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if count.load(Ordering::Acquire) == 0 {
+            return;
         }
+        notified.await;
     }
 }
 
@@ -78,6 +86,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/v4/{service}/{command}",
             post(crate::rest::handle).layer(crate::rest::body_limit()),
         )
+        .merge(crate::ops::routes())
         .merge(crate::console::router(Arc::clone(&shared)))
         .fallback(crate::rest::not_found)
         .with_state(shared)

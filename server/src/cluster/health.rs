@@ -1,0 +1,10 @@
+//! Readiness of the shared store: a `PING`, bounded in time like every call.
+
+use super::ClusterApp;
+
+impl ClusterApp {
+    /// True if Redis answers now.
+    pub async fn reachable(&self) -> bool {
+        self.cmd::<String>(&redis::cmd("PING")).await.is_ok()
+    }
+}

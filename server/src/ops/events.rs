@@ -1,0 +1,92 @@
+//! What the session layer reports, turned into metrics, logs and webhook events in one place.
+
+use super::webhook::{Action, StateEvent, Target};
+use super::Ops;
+use crate::store::Backend;
+use std::net::IpAddr;
+use std::time::Instant;
+
+/// Who a session is, for metrics, logs and webhooks.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub sdk_app_id: u64,
+    pub user_id: String,
+    pub platform: String,
+    pub peer: IpAddr,
+}
+
+/// How a logged-in session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    LoggedOut,
+    /// The connection closed or failed (`LinkClose`).
+    LinkClosed,
+    /// No frame within the heartbeat timeout (`TimeOut`).
+    TimedOut,
+    /// Cut off for not reading its pushes (counted as a queue drop; `LinkClose`).
+    SlowConsumer,
+    /// Kicked or replaced by another login, or the server is stopping: no event.
+    Displaced,
+}
+
+impl Ops {
+    fn event(&self, app: &Backend, s: &SessionInfo, action: Action) {
+        let Some(target) = Target::of(&app.cfg()) else {
+            return;
+        };
+        self.webhooks.notify(
+            target,
+            StateEvent {
+                sdk_app_id: s.sdk_app_id,
+                user_id: s.user_id.clone(),
+                platform: s.platform.clone(),
+                client_ip: s.peer,
+                action,
+            },
+        );
+    }
+
+    pub fn logged_in(&self, app: &Backend, s: &SessionInfo) {
+        self.metrics.login(s.sdk_app_id, true);
+        tracing::info!("logged in");
+        self.event(app, s, Action::Login);
+    }
+
+    /// A refused login of a configured app (`sdk_app_id` 0 for unknown ones: no label per guess).
+    pub fn login_refused(&self, sdk_app_id: u64, code: i32) {
+        self.metrics.login(sdk_app_id, false);
+        self.metrics.answered(code);
+        tracing::info!(code, "login refused");
+    }
+
+    pub fn ended(&self, app: &Backend, s: &SessionInfo, how: Ended) {
+        self.metrics.online(s.sdk_app_id, -1);
+        tracing::info!(?how, "session ended");
+        let action = match how {
+            Ended::LoggedOut => Action::Logout,
+            Ended::TimedOut => Action::Disconnect { timed_out: true },
+            Ended::LinkClosed => Action::Disconnect { timed_out: false },
+            Ended::SlowConsumer => {
+                self.metrics.drop_counted("session");
+                Action::Disconnect { timed_out: false }
+            }
+            Ended::Displaced => return,
+        };
+        self.event(app, s, action);
+    }
+
+    pub fn custom_status_set(&self, app: &Backend, s: &SessionInfo, text: Option<&str>) {
+        tracing::debug!("custom status set");
+        self.event(app, s, Action::CustomStatus(text.unwrap_or("").to_owned()));
+    }
+
+    /// One answered request: its latency by kind, and store failures.
+    pub fn answered(&self, kind: &'static str, started: Instant, code: i32) {
+        self.metrics.observe(kind, started.elapsed());
+        self.metrics.answered(code);
+    }
+
+    pub fn pushed(&self, frames: usize) {
+        self.metrics.notifications_sent.inc_by(frames as u64);
+    }
+}

@@ -1,0 +1,82 @@
+//! Operating the server (`docs/OPERATIONS.md`): state-change webhooks, Prometheus metrics, health
+//! and readiness, logs and TLS.
+
+pub mod events;
+pub mod logging;
+pub mod metrics;
+pub mod tls;
+pub mod webhook;
+
+use crate::config::Config;
+use crate::transport::Shared;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The operations side of one running server.
+pub struct Ops {
+    pub metrics: Arc<metrics::Metrics>,
+    pub webhooks: webhook::Webhooks,
+    /// False once a graceful shutdown began.
+    accepting: AtomicBool,
+    /// An app whose store readiness checks (all apps share one store).
+    probe_app: u64,
+}
+
+impl Ops {
+    /// Starts the webhook task (call inside the server's runtime).
+    pub fn start(config: &Config) -> Ops {
+        let metrics = Arc::new(metrics::Metrics::new());
+        let webhooks = webhook::Webhooks::start(&config.server, Arc::clone(&metrics));
+        Ops {
+            metrics,
+            webhooks,
+            accepting: AtomicBool::new(true),
+            probe_app: config.apps.first().map_or(0, |a| a.sdk_app_id),
+        }
+    }
+
+    /// Readiness turns false: load balancers stop sending new clients.
+    pub fn stop_accepting(&self) {
+        self.accepting.store(false, Ordering::Release);
+    }
+}
+
+/// `GET /healthz`, `/readyz`, `/metrics`.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+}
+
+/// 200 while accepting sessions and the store answers; 503 while shutting down or while the
+/// shared store (Redis) is unreachable.
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    if !shared.ops.accepting.load(Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let store_ok = match shared.store.app(shared.ops.probe_app) {
+        Some(crate::store::Backend::Cluster(app)) => app.reachable().await,
+        _ => true,
+    };
+    if !store_ok {
+        return (StatusCode::SERVICE_UNAVAILABLE, "store unreachable\n").into_response();
+    }
+    "ready\n".into_response()
+}
+
+async fn metrics_text(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        shared.ops.metrics.render(),
+    )
+        .into_response()
+}
