@@ -1,7 +1,9 @@
 //! The web console's API (`/console/api`, docs/CONSOLE.md) on a real server over real HTTP:
 //! sign-in, settings that take effect at once and survive a restart, accounts at 100,000, live push.
 
+mod cluster_common;
 mod common;
+use cluster_common::{node_config, start_node, Redis};
 use common::*;
 use imsdk_protocol::code;
 use imsdk_server::config::Config;
@@ -381,4 +383,41 @@ async fn read_until(tcp: &mut TcpStream, seen: &mut String, want: &str) {
     })
     .await;
     assert!(found.is_ok(), "no {want:?} in {seen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_a_setting_changed_on_one_node_applies_on_every_node() {
+    let redis = Redis::start();
+    let cfg = node_config(&redis, 3000, |_| {});
+    let (a, b) = (start_node(&cfg), start_node(&cfg));
+    let token = sign_in(a.addr()).await;
+    let t = Some(token.as_str());
+    let mut bob = Client::login(b.addr(), "bob", "Linux", "b").await;
+    assert_eq!(bob.get(&["alice"]).await.code, 0);
+    let off = json!({"user_status_enabled": false});
+    let (status, _, _) = http(a.addr(), "PUT", "/console/api/settings", t, Some(&off)).await;
+    assert_eq!(status, 200);
+    // Published: node b applies it as soon as the message arrives.
+    let started = Instant::now();
+    while bob.get(&["alice"]).await.code != code::USER_STATUS_DISABLED {
+        assert!(started.elapsed() < WAIT, "node b never applied the change");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Stored: a node that starts later reads it.
+    let c = start_node(&cfg);
+    let mut carol = Client::login(c.addr(), "carol", "Linux", "c").await;
+    assert_eq!(carol.get(&["alice"]).await.code, code::USER_STATUS_DISABLED);
+    // Accounts imported through one node's console are listed by another's.
+    let ids = json!({"ids": ["zoe"]});
+    http(a.addr(), "POST", "/console/api/accounts", t, Some(&ids)).await;
+    let token_c = sign_in(c.addr()).await;
+    let (_, body, _) = http(
+        c.addr(),
+        "GET",
+        "/console/api/accounts?q=zo",
+        Some(&token_c),
+        None,
+    )
+    .await;
+    assert_eq!(body["ids"], json!(["zoe"]));
 }

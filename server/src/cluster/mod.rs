@@ -7,10 +7,10 @@
 //! surviving node (see `node.rs`).
 
 mod calls;
-mod health;
 mod inspect;
 mod node;
 mod scripts;
+mod settings;
 
 use crate::config::{AppConfig, LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
@@ -268,6 +268,7 @@ impl ClusterApp {
     /// node's live sessions.
     async fn sync(&self) -> Result<(), i32> {
         let _exclusive = self.registry.write().await;
+        self.load_shared_settings().await?;
         self.import_all(&self.cfg.get().accounts).await?;
         let mut args: Vec<String> = vec![
             self.node.clone(),

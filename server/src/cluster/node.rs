@@ -12,6 +12,7 @@ use tokio::time::Instant;
 pub(super) async fn subscribe(app: &ClusterApp) -> redis::RedisResult<redis::aio::PubSub> {
     let mut pubsub = app.client.get_async_pubsub().await?;
     pubsub.subscribe(app.key("events")).await?;
+    pubsub.subscribe(app.key("settings")).await?;
     Ok(pubsub)
 }
 
@@ -21,8 +22,13 @@ pub(super) async fn listen(app: Arc<ClusterApp>, mut pubsub: redis::aio::PubSub)
     loop {
         {
             let mut messages = pubsub.on_message();
+            let settings = app.key("settings");
             while let Some(msg) = messages.next().await {
-                app.dispatch(msg.get_payload_bytes());
+                if msg.get_channel_name() == settings {
+                    app.apply_shared_settings(msg.get_payload_bytes());
+                } else {
+                    app.dispatch(msg.get_payload_bytes());
+                }
             }
         }
         app.need_sync.store(true, Ordering::Relaxed);

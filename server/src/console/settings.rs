@@ -115,6 +115,8 @@ pub async fn change(
     let new = change.apply(&app.cfg()).map_err(ApiError::bad)?;
     let shown = Settings::of(&new);
     app.live().set(new);
+    // Cluster mode: every node applies it too.
+    app.share_settings().await.map_err(ApiError::code)?;
     save_state(&console).await.map_err(|e| {
         ApiError(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,

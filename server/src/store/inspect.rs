@@ -85,6 +85,14 @@ impl Backend {
         }
     }
 
+    /// Cluster mode: gives this node's settings to every node (in memory: nothing to do).
+    pub async fn share_settings(&self) -> Result<(), i32> {
+        match self {
+            Backend::Local(_) => Ok(()),
+            Backend::Cluster(app) => app.share_settings().await,
+        }
+    }
+
     pub fn monitor(&self) -> &Monitor {
         match self {
             Backend::Local(app) => &app.monitor,
