@@ -7,6 +7,7 @@
 //! surviving node (see `node.rs`).
 
 mod calls;
+mod health;
 mod inspect;
 mod node;
 mod scripts;
