@@ -3,6 +3,7 @@
 
 mod cluster_common;
 mod common;
+mod ops_common;
 use cluster_common::{node_config, start_node, Redis};
 use common::*;
 use imsdk_protocol::code;
@@ -420,4 +421,45 @@ async fn cluster_a_setting_changed_on_one_node_applies_on_every_node() {
     )
     .await;
     assert_eq!(body["ids"], json!(["zoe"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_callback_url_is_set_at_runtime_and_a_test_event_is_sent() {
+    let (url, mut calls) = ops_common::receiver(false).await;
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let t = Some(token.as_str());
+    let test_event = || http(addr, "POST", "/console/api/callback/test", t, None);
+    let (status, body, _) = test_event().await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("no callback URL set"))
+    );
+    let put = |body: Value| async move {
+        http(addr, "PUT", "/console/api/settings", t, Some(&body)).await
+    };
+    let (status, body, _) = put(json!({"callback_url": "ftp://example.com"})).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("http:// or https://"),
+        "{body}"
+    );
+    assert_eq!(put(json!({"callback_url": url})).await.0, 200);
+    let (status, body, _) = test_event().await;
+    assert_eq!(status, 200, "{body}");
+    let call = ops_common::next_call(&mut calls, WAIT).await;
+    assert_eq!(call.body["Info"]["Action"], "Login");
+    assert_eq!(call.body["Info"]["To_Account"], ADMIN);
+    // The sessions' webhook uses the new URL at once.
+    let _alice = Client::login(addr, "alice", "Linux", "a").await;
+    let call = ops_common::next_call(&mut calls, WAIT).await;
+    assert_eq!(call.body["Info"]["To_Account"], "alice");
+    assert_eq!(put(json!({"callback_url": ""})).await.0, 200);
+    let (_, body, _) = http(addr, "GET", "/console/api/settings", t, None).await;
+    assert_eq!(body["settings"]["callback_url"], "");
+    assert_eq!(test_event().await.0, 400);
 }

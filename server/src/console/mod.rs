@@ -4,6 +4,7 @@
 mod accounts;
 mod assets;
 mod auth;
+mod callback;
 mod live;
 pub mod settings;
 
@@ -48,6 +49,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S
         .route("/console/api/friends", post(accounts::friends))
         .route("/console/api/query", post(accounts::query))
         .route("/console/api/live", get(live::stream))
+        .route("/console/api/callback/test", post(callback::test_event))
         .with_state(console)
 }
 

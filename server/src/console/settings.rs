@@ -29,6 +29,9 @@ pub struct Settings {
     pub login_policy: Option<LoginPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// The state-change webhook (`docs/OPERATIONS.md`); `""` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
 
 impl Settings {
@@ -40,6 +43,7 @@ impl Settings {
             heartbeat_timeout_s: Some(cfg.heartbeat_timeout_s),
             login_policy: Some(cfg.login_policy),
             limits: Some(cfg.limits.clone()),
+            callback_url: Some(cfg.callback_url.clone().unwrap_or_default()),
         }
     }
 
@@ -54,6 +58,9 @@ impl Settings {
         new.heartbeat_timeout_s = self.heartbeat_timeout_s.unwrap_or(new.heartbeat_timeout_s);
         new.login_policy = self.login_policy.unwrap_or(new.login_policy);
         new.limits = self.limits.unwrap_or(new.limits);
+        if let Some(url) = self.callback_url {
+            new.callback_url = Some(url).filter(|u| !u.is_empty());
+        }
         let check = Config {
             server: ServerSettings::default(),
             apps: vec![new],
