@@ -56,7 +56,8 @@ async fn serve_logged(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
                 how
             }
             Ending::Removed(how) => how,
-            Ending::Shutdown => Ended::Displaced,
+            // Gone for good for whoever watches the webhook; the store keeps no state across a stop.
+            Ending::Shutdown => Ended::LinkClosed,
         };
         shared.ops.ended(&app, &info, how);
     }

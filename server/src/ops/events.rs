@@ -25,7 +25,7 @@ pub enum Ended {
     TimedOut,
     /// Cut off for not reading its pushes (counted as a queue drop; `LinkClose`).
     SlowConsumer,
-    /// Kicked or replaced by another login, or the server is stopping: no event.
+    /// Kicked or replaced by another login: no event (the new login is one).
     Displaced,
 }
 

@@ -116,6 +116,11 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
             .await
             .expect("ws connect");
+        Client::from_stream(ws)
+    }
+
+    /// A client on an already connected stream (e.g. `wss://`).
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
         Client {
             ws,
             next_id: 100,
