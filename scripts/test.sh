@@ -31,7 +31,7 @@ cargo test --workspace
 
 echo "== web console: end to end in headless Chromium against the imsdk-server binary"
 cargo build -p imsdk-server
-(cd console && IMSDK_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/imsdk-server" npm run test:browser)
+(cd console && CONSOLE_TEST_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/imsdk-server" npm run test:browser)
 
 # Faults and hostile input beyond cargo test: valgrind stress run, short fuzzing of every target.
 bash scripts/test-faults.sh

@@ -4,6 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -110,4 +112,35 @@ test("status query from the page", async () => {
   await rows.filter({ hasText: "nobody" }).getByText("error 70107").waitFor();
   await page.screenshot({ path: join(SHOTS, "query.png"), fullPage: true });
   bob.close();
+});
+
+test("the callback URL is saved and a test event reaches it", async () => {
+  const received = [];
+  let heard;
+  const got = new Promise((ok) => (heard = ok));
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ url: req.url, body: JSON.parse(body) });
+      res.end('{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}');
+      heard();
+    });
+  });
+  receiver.listen(0, "127.0.0.1");
+  await once(receiver, "listening");
+  try {
+    await page.click("#nav-settings");
+    await page.fill("#callback_url", `http://127.0.0.1:${receiver.address().port}/cb`);
+    await page.click("#save-callback");
+    await page.getByText("Callback URL saved").waitFor();
+    await page.click("#test-callback");
+    await page.getByText("Test event delivered: HTTP 200").waitFor();
+    await got;
+    assert.equal(received[0].body.CallbackCommand, "State.StateChange");
+    assert.match(received[0].url, /CallbackCommand=State.StateChange/);
+    await page.screenshot({ path: join(SHOTS, "callback.png"), fullPage: true });
+  } finally {
+    receiver.close();
+  }
 });

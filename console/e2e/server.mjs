@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { once } from "node:events";
 
 export const APP = { sdk_app_id: 1400000077, secret: "console-test-secret", admin: "administrator" };
-const BIN = process.env.IMSDK_SERVER_BIN ?? resolve(import.meta.dirname, "../../target/debug/imsdk-server");
+const BIN = process.env.CONSOLE_TEST_SERVER_BIN ?? resolve(import.meta.dirname, "../../target/debug/imsdk-server");
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "imsdk-console-"));

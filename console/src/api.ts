@@ -35,6 +35,7 @@ export interface Settings {
   heartbeat_timeout_s: number;
   login_policy: "multi" | "one_per_platform";
   limits: Limits;
+  callback_url: string;
 }
 
 export interface UserStatus {

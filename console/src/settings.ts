@@ -65,6 +65,34 @@ export function settingsView(host: HTMLElement): void {
         "Settings",
       );
     });
+    const hookMsg = notice();
+    const hook = input("callback_url", s.callback_url, "url");
+    hook.placeholder = "https://example.com/imsdk-callback (empty: none)";
+    const hookForm = h(
+      "form",
+      { id: "callback-form" },
+      field("State-change callback URL", hook, "Every Login, Logout, Disconnect and custom-status change is POSTed here (State.StateChange)."),
+      h("div", { class: "row" },
+        h("button", { type: "submit", id: "save-callback" }, "Save"),
+        h("button", { type: "button", class: "secondary", id: "test-callback", onclick: async () => {
+          try {
+            const r = await api<{ status: number }>("POST", "callback/test");
+            hookMsg.ok(`Test event delivered: HTTP ${r.status}.`);
+          } catch (e) {
+            hookMsg.fail(e);
+          }
+        } }, "Send test event")),
+      hookMsg.el,
+    );
+    hookForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await api("PUT", "settings", { callback_url: hook.value.trim() });
+        hookMsg.ok(hook.value.trim() ? "Callback URL saved; in effect now." : "Callback removed.");
+      } catch (e) {
+        hookMsg.fail(e);
+      }
+    });
     host.replaceChildren(
       h(
         "section",
@@ -75,6 +103,7 @@ export function settingsView(host: HTMLElement): void {
         msg.el,
       ),
       h("section", { class: "card" }, h("h2", {}, "Settings"), form),
+      h("section", { class: "card" }, h("h2", {}, "Callback"), hookForm),
     );
   }
 }
