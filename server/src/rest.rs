@@ -50,6 +50,7 @@ pub async fn handle(
         Ok(app) => app,
         Err(e) => return answer(Err(e)),
     };
+    let started = std::time::Instant::now();
     let outcome = match (service.as_str(), command.as_str()) {
         ("im_open_login_svc", "account_import") => account_import(app, &body).await,
         ("im_open_login_svc", "multiaccount_import") => multiaccount_import(app, &body).await,
@@ -61,6 +62,8 @@ pub async fn handle(
             format!("unknown command {service}/{command}"),
         )),
     };
+    let code = outcome.as_ref().err().map_or(0, |e| e.0);
+    shared.ops.answered("rest", started, code);
     answer(outcome)
 }
 

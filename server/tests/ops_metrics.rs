@@ -53,6 +53,16 @@ async fn metrics_count_sessions_logins_pushes_and_latency() {
         1.0
     );
     assert!(page.contains("imsdk_redis_errors_total 0"), "{page}");
+    let r = rest(
+        addr,
+        "/v4/openim/query_online_status",
+        &serde_json::json!({"To_Account": ["alice"]}),
+    )
+    .await;
+    assert_eq!(r["ErrorCode"], 0);
+    let (_, page) = get(addr, "/metrics").await;
+    let rest_count = r#"imsdk_request_duration_seconds_count{kind="rest"}"#;
+    assert_eq!(metric(&page, rest_count), 1.0, "{page}");
 
     alice.drop_tcp();
     bob.next_status_of("alice").await;
