@@ -68,10 +68,13 @@ pub fn login(user: &str, instance: &str) -> Ws {
     }
 }
 
-/// The query string of an admin REST call with a valid admin UserSig.
-pub fn admin_query() -> String {
-    format!(
-        "sdkappid={APP}&identifier={ADMIN}&usersig={}&random=7&contenttype=json",
-        sig(ADMIN)
-    )
+/// The query string of an admin REST call with a valid admin UserSig (made once).
+pub fn admin_query() -> &'static str {
+    static QUERY: OnceLock<String> = OnceLock::new();
+    QUERY.get_or_init(|| {
+        format!(
+            "sdkappid={APP}&identifier={ADMIN}&usersig={}&random=7&contenttype=json",
+            sig(ADMIN)
+        )
+    })
 }
