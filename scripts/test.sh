@@ -27,6 +27,8 @@ echo "== web console: build (embedded into imsdk-server by server/build.rs)"
 (cd console && npm ci --no-audit --no-fund && npm run build)
 
 echo "== cargo test (workspace)"
+# The reconnect storm (server/tests/hostile_storm.rs) holds 10,000 sockets in one process.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 cargo test --workspace
 
 echo "== web console: end to end in headless Chromium against the imsdk-server binary"
