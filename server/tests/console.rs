@@ -463,3 +463,37 @@ async fn the_callback_url_is_set_at_runtime_and_a_test_event_is_sent() {
     assert_eq!(body["settings"]["callback_url"], "");
     assert_eq!(test_event().await.0, 400);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_sign_ins_back_off_and_a_graceful_stop_ends_the_live_stream() {
+    let mut cfg = config(|_| {});
+    cfg.server.login_failures_per_account = 3;
+    let server = start(cfg);
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let wrong = json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": "guess"});
+    for _ in 0..3 {
+        let (status, _, _) = http(addr, "POST", "/console/api/login", None, Some(&wrong)).await;
+        assert_eq!(status, 401);
+    }
+    let right = json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": KEY});
+    let (status, body, _) = http(addr, "POST", "/console/api/login", None, Some(&right)).await;
+    assert_eq!(status, 429, "{body}");
+
+    let mut live = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET /console/api/live HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    live.write_all(req.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut live, &mut seen, "event: snapshot").await;
+    let stopped = std::thread::spawn(move || {
+        let started = Instant::now();
+        server.shutdown();
+        started.elapsed()
+    });
+    let took = tokio::task::spawn_blocking(move || stopped.join().expect("shutdown"))
+        .await
+        .unwrap();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+}

@@ -2,9 +2,10 @@
 //! a random session token (an HttpOnly cookie, or `Authorization: Bearer`) that expires.
 
 use super::{parse, ApiError, ApiResult, Console};
+use crate::config::AppConfig;
 use crate::store::Backend;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,6 +14,7 @@ use dashmap::DashMap;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::Read;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -106,8 +108,46 @@ fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
-pub async fn login(State(console): State<Arc<Console>>, body: Bytes) -> ApiResult {
+/// Sign-in. Failures count in the same back-off as failed logins (`[server] login_failures_*`):
+/// past the limit, 429 until the window slides.
+pub async fn login(
+    State(console): State<Arc<Console>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> ApiResult {
     let req: Login = parse(&body)?;
+    let guard = &console.shared.guard;
+    if guard.login_blocked(peer.ip(), req.sdk_app_id, &req.admin) {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins: wait and retry".into(),
+        ));
+    }
+    let checked = check(&console, &req);
+    if checked.is_err() {
+        guard.login_failed(peer.ip(), req.sdk_app_id, &req.admin);
+    }
+    let cfg = checked?;
+    guard.login_succeeded(cfg.sdk_app_id, &cfg.admin);
+    let token = console.sessions.open(cfg.sdk_app_id).map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("no session token: {e}"),
+        )
+    })?;
+    let cookie = format!(
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/console; Max-Age={}",
+        console.sessions.ttl.as_secs()
+    );
+    Ok((
+        [(SET_COOKIE, cookie)],
+        super::json(json!({"token": token, "sdk_app_id": cfg.sdk_app_id, "admin": cfg.admin})),
+    )
+        .into_response())
+}
+
+/// The app's settings if the credentials are its admin's.
+fn check(console: &Console, req: &Login) -> Result<Arc<AppConfig>, ApiError> {
     let denied = |why: &str| ApiError(StatusCode::UNAUTHORIZED, why.to_owned());
     let app = console
         .shared
@@ -132,21 +172,7 @@ pub async fn login(State(console): State<Arc<Console>>, body: Bytes) -> ApiResul
         (_, Some(_)) => return Err(denied("wrong secret key")),
         _ => return Err(ApiError::bad("give user_sig or secret_key")),
     }
-    let token = console.sessions.open(cfg.sdk_app_id).map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("no session token: {e}"),
-        )
-    })?;
-    let cookie = format!(
-        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/console; Max-Age={}",
-        console.sessions.ttl.as_secs()
-    );
-    Ok((
-        [(SET_COOKIE, cookie)],
-        super::json(json!({"token": token, "sdk_app_id": cfg.sdk_app_id, "admin": cfg.admin})),
-    )
-        .into_response())
+    Ok(cfg)
 }
 
 pub async fn logout(State(console): State<Arc<Console>>, headers: HeaderMap) -> ApiResult {

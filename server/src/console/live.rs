@@ -29,9 +29,12 @@ pub async fn stream(State(console): State<Arc<Console>>, SignedIn(app): SignedIn
         }
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut last = app.monitor().notifications();
+        // A graceful shutdown ends the stream (else its open response would hold the server up).
+        let mut stop = console.shared.shutdown.clone();
         loop {
             let next = tokio::select! {
                 _ = tx.closed() => return,
+                _ = crate::transport::shutting_down(&mut stop) => return,
                 _ = tick.tick() => {
                     let now = app.monitor().notifications();
                     let counts = json!({
