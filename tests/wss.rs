@@ -1,5 +1,6 @@
-//! `wss://`: the library verifies the server certificate with rustls. A TLS terminator
-//! (tokio-rustls, certificate from a throwaway rcgen CA) sits in front of a real server.
+//! `wss://`: the library verifies the server certificate with rustls, certificates from a throwaway
+//! rcgen CA: behind a TLS terminator (tokio-rustls) in front of a real server, and with the server's
+//! own TLS.
 
 mod common;
 
@@ -9,9 +10,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::Arc;
 use ImSDK::*;
 
-/// Starts a TLS terminator for `localhost` forwarding to `backend`; returns its port and the CA
-/// certificate (PEM) that signed its certificate.
-fn tls_terminator(backend: std::net::SocketAddr) -> (u16, String, tokio::runtime::Runtime) {
+/// A throwaway CA (its PEM) and a `localhost` certificate it signed, with its key.
+fn localhost_pki() -> (String, rcgen::Certificate, KeyPair) {
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -21,6 +21,13 @@ fn tls_terminator(backend: std::net::SocketAddr) -> (u16, String, tokio::runtime
         .expect("leaf params")
         .signed_by(&leaf_key, &ca, &ca_key)
         .expect("leaf");
+    (ca.pem(), leaf, leaf_key)
+}
+
+/// Starts a TLS terminator for `localhost` forwarding to `backend`; returns its port and the CA
+/// certificate (PEM) that signed its certificate.
+fn tls_terminator(backend: std::net::SocketAddr) -> (u16, String, tokio::runtime::Runtime) {
+    let (ca_pem, leaf, leaf_key) = localhost_pki();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -52,7 +59,7 @@ fn tls_terminator(backend: std::net::SocketAddr) -> (u16, String, tokio::runtime
             });
         }
     });
-    (port, ca.pem(), rt)
+    (port, ca_pem, rt)
 }
 
 #[test]
@@ -93,4 +100,37 @@ fn wss_with_a_trusted_ca_works_and_an_unknown_ca_is_refused() {
     );
     assert_eq!(TIMUninit(), 0);
     let _ = std::fs::remove_file(ca_file);
+}
+
+/// The server's own TLS (`[server] tls_cert`/`tls_key`, no terminator): the library verifies its
+/// certificate the same way.
+#[test]
+fn wss_to_the_servers_own_tls() {
+    let _g = serial();
+    let (ca_pem, leaf, leaf_key) = localhost_pki();
+    let dir = std::env::temp_dir().join(format!("imsdk-server-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(path("ca.pem"), ca_pem).expect("write");
+    std::fs::write(path("cert.pem"), leaf.pem()).expect("write");
+    std::fs::write(path("key.pem"), leaf_key.serialize_pem()).expect("write");
+    let mut config = server_config(&["alice"]);
+    config.server.tls_cert = Some(path("cert.pem"));
+    config.server.tls_key = Some(path("key.pem"));
+    let server = start_server(config);
+    let url = format!("wss://localhost:{}/ws", server.addr().port());
+
+    assert_eq!(init(&url, ""), 0);
+    let (code, desc, _) = result_of(login_start("alice", &sig("alice")), WAIT);
+    assert_eq!(code, 9508, "not trusted: {desc}");
+    assert_eq!(TIMUninit(), 0);
+
+    let extra = format!(r#""sdk_config_ca_file":"{}""#, path("ca.pem"));
+    assert_eq!(init(&url, &extra), 0);
+    login("alice");
+    let set = call(TIMSetSelfStatus, r#"{"user_status_custom_status":"tls"}"#);
+    assert_eq!(set.0, 0);
+    assert_eq!(query(&["alice"])[0]["user_status_custom_status"], "tls");
+    assert_eq!(TIMUninit(), 0);
+    let _ = std::fs::remove_dir_all(dir);
 }
