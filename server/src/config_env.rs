@@ -83,7 +83,7 @@ pub fn help() -> String {
     let Ok(mut table) = Table::try_from(&config) else {
         return out;
     };
-    let mut line = |name: String, value: &Value| {
+    let mut line = |name: String, value: &dyn std::fmt::Display| {
         out.push_str(&format!("  {name:<44} (default {value})\n"));
     };
     for (key, value) in server_table(&mut table).iter() {
@@ -95,7 +95,7 @@ pub fn help() -> String {
     for key in ["tls_cert", "tls_key", "redis", "state_file"] {
         line(
             format!("{SERVER_PREFIX}{}", key.to_ascii_uppercase()),
-            &Value::from("none"),
+            &"none",
         );
     }
     if let Some(app) = first_app(&mut table) {
@@ -118,10 +118,7 @@ pub fn help() -> String {
         }
     }
     for key in ["callback_url", "callback_token"] {
-        line(
-            format!("{APP_PREFIX}{}", key.to_ascii_uppercase()),
-            &Value::from("none"),
-        );
+        line(format!("{APP_PREFIX}{}", key.to_ascii_uppercase()), &"none");
     }
     out
 }
@@ -181,16 +178,30 @@ mod tests {
 
     #[test]
     fn help_lists_every_setting() {
+        // Every key of a config with every optional setting present.
+        let mut config = Config::dev_default();
+        let some = || Some("x".to_owned());
+        let s = &mut config.server;
+        (s.tls_cert, s.tls_key, s.redis, s.state_file) = (some(), some(), some(), some());
+        (config.apps[0].callback_url, config.apps[0].callback_token) = (some(), some());
+        let mut table = Table::try_from(&config).unwrap();
+        let mut names: Vec<String> = server_table(&mut table)
+            .keys()
+            .map(|k| format!("{SERVER_PREFIX}{k}"))
+            .collect();
+        for (key, value) in first_app(&mut table).unwrap().iter() {
+            match value {
+                Value::Table(limits) => {
+                    names.extend(limits.keys().map(|k| format!("{APP_PREFIX}{key}_{k}")))
+                }
+                _ => names.push(format!("{APP_PREFIX}{key}")),
+            }
+        }
         let help = help();
-        for name in [
-            "IMSDK_SERVER_MAX_FRAME_BYTES",
-            "IMSDK_SERVER_WEBHOOK_QUEUE",
-            "IMSDK_SERVER_TLS_CERT",
-            "IMSDK_APP_SECRET_KEY",
-            "IMSDK_APP_LIMITS_RATE_CALLS",
-            "IMSDK_APP_CALLBACK_TOKEN",
-        ] {
-            assert!(help.contains(name), "{name} in {help}");
+        assert!(names.len() > 30, "{names:?}");
+        for name in names {
+            let name = name.to_ascii_uppercase();
+            assert!(help.contains(&format!("  {name} ")), "{name} in {help}");
         }
     }
 }
