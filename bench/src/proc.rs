@@ -39,6 +39,10 @@ impl ServerProc {
         std::fs::write(&config, toml).map_err(|e| format!("write {}: {e}", config.display()))?;
         let mut cmd = wrapped(sibling("imsdk-server")?);
         cmd.arg("--config").arg(&config);
+        // The server logs each session at info: thousands of lines per run. RUST_LOG overrides.
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "warn");
+        }
         let mut server = ServerProc::spawn(cmd)?;
         server.config = Some(config);
         Ok(server)
