@@ -186,5 +186,5 @@ pub fn raise_fd_limit() -> u64 {
         let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
     }
-    lim.rlim_cur as u64
+    u64::from(lim.rlim_cur)
 }
