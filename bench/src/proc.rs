@@ -172,7 +172,7 @@ pub fn usage_of(pid: u32) -> Usage {
 }
 
 /// Raises this process's open-file soft limit to its hard limit (children inherit it); returns it.
-pub fn raise_fd_limit() -> u64 {
+pub fn raise_fd_limit() -> usize {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -186,5 +186,5 @@ pub fn raise_fd_limit() -> u64 {
         let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
     }
-    u64::from(lim.rlim_cur)
+    usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
 }

@@ -16,7 +16,7 @@ fn window(users: usize) -> usize {
 pub async fn run(
     cmd: &str,
     opts: &Options,
-    fd_limit: u64,
+    fd_limit: usize,
 ) -> Result<(Vec<Row>, Vec<String>), String> {
     let all = cmd == "all";
     if !all && !["idle", "storm", "fanout", "paced", "burst", "library"].contains(&cmd) {
@@ -29,7 +29,7 @@ pub async fn run(
         Err(e) => errors.push(format!("{name}: {e}")),
     };
     // Both the load generator and the server hold one descriptor per session.
-    let max_sessions = (fd_limit as usize).saturating_sub(512).max(1);
+    let max_sessions = fd_limit.saturating_sub(512).max(1);
     if all || cmd == "library" {
         let changes = opts.get("changes", [200, 2_000, 10_000]);
         record("library", library::run(changes));
