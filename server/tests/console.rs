@@ -497,3 +497,16 @@ async fn failed_sign_ins_back_off_and_a_graceful_stop_ends_the_live_stream() {
         .unwrap();
     assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_is_served_from_the_binary() {
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    for path in ["/console", "/console/"] {
+        let (status, _, head) = http(addr, "GET", path, None, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(head.contains("text/html"), "{head}");
+    }
+    let (status, _, _) = http(addr, "GET", "/console/assets/missing.js", None, None).await;
+    assert_eq!(status, 404);
+}

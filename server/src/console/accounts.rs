@@ -33,16 +33,13 @@ pub async fn list(SignedIn(app): SignedIn, Query(query): Query<ListQuery>) -> Ap
     if query.size == 0 || query.size > PAGE_MAX {
         return Err(ApiError::bad(format!("size: 1 to {PAGE_MAX}")));
     }
-    let ids = app.account_ids(&query.q).await.map_err(ApiError::code)?;
-    let page: Vec<&String> = ids
-        .iter()
-        .skip(query.page.saturating_mul(query.size))
-        .take(query.size)
-        .collect();
+    let (total, ids) = app
+        .account_page(&query.q, query.page, query.size)
+        .await
+        .map_err(ApiError::code)?;
     Ok(super::json(
-        json!({"total": ids.len(), "page": query.page, "size": query.size, "ids": page}),
-    )
-    .into_response())
+        json!({"total": total, "page": query.page, "size": query.size, "ids": ids}),
+    ))
 }
 
 #[derive(Deserialize)]

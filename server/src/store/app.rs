@@ -10,8 +10,8 @@ use crate::config::{AppConfig, LoginPolicy};
 use dashmap::DashMap;
 use imsdk_protocol::code;
 use imsdk_protocol::{encode, ServerFrame, UserStatus};
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub struct App {
@@ -19,6 +19,8 @@ pub struct App {
     pub cfg: LiveConfig,
     pub monitor: Monitor,
     pub(super) accounts: DashMap<String, Arc<Account>>,
+    /// The imported ids in order, for the console's account list (updated on import only).
+    pub(super) sorted_ids: RwLock<BTreeSet<String>>,
 }
 
 /// A session asking to join its account.
@@ -38,6 +40,7 @@ impl App {
             accounts: DashMap::new(),
             cfg: LiveConfig::new(cfg),
             monitor: Monitor::default(),
+            sorted_ids: RwLock::new(BTreeSet::new()),
         };
         for id in &app.cfg.get().accounts {
             // Checked by Config::validate; an invalid one is simply not imported.
@@ -56,9 +59,14 @@ impl App {
         if !valid_user_id(id) {
             return Err(code::INVALID_IDENTIFIER);
         }
-        self.accounts
-            .entry(id.to_owned())
-            .or_insert_with(|| Arc::new(Account::new(id.to_owned())));
+        let mut added = false;
+        self.accounts.entry(id.to_owned()).or_insert_with(|| {
+            added = true;
+            Arc::new(Account::new(id.to_owned()))
+        });
+        if added {
+            write(&self.sorted_ids).insert(id.to_owned());
+        }
         Ok(())
     }
 
@@ -360,4 +368,9 @@ impl App {
         }
         frames
     }
+}
+
+/// Write-locks, ignoring poisoning.
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
 }

@@ -5,6 +5,7 @@ use super::live::Monitor;
 use super::{App, Backend};
 use imsdk_protocol::{UserStatus, UserStatusType};
 use serde::Serialize;
+use std::sync::PoisonError;
 
 /// One account as the console shows it.
 #[derive(Debug, Serialize)]
@@ -19,13 +20,23 @@ pub struct AccountDetail {
 }
 
 impl App {
-    /// Imported ids containing `filter` (empty: all), unsorted.
-    fn account_ids(&self, filter: &str) -> Vec<String> {
-        self.accounts
-            .iter()
-            .filter(|e| e.key().contains(filter))
-            .map(|e| e.key().clone())
-            .collect()
+    /// Page `page` (of `size`) of the imported ids containing `filter`, in order, and how many
+    /// match: one pass over the sorted index, copying only the page.
+    fn account_page(&self, filter: &str, page: usize, size: usize) -> (usize, Vec<String>) {
+        let ids = self
+            .sorted_ids
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let skip = page.saturating_mul(size);
+        let mut total = 0;
+        let mut out = Vec::new();
+        for id in ids.iter().filter(|id| id.contains(filter)) {
+            if total >= skip && out.len() < size {
+                out.push(id.clone());
+            }
+            total += 1;
+        }
+        (total, out)
     }
 
     /// Up to `max` ids of accounts that are ONLINE now.
@@ -50,14 +61,23 @@ impl App {
 }
 
 impl Backend {
-    /// Imported ids containing `filter`, sorted.
-    pub async fn account_ids(&self, filter: &str) -> Result<Vec<String>, i32> {
-        let mut ids = match self {
-            Backend::Local(app) => app.account_ids(filter),
-            Backend::Cluster(app) => app.account_ids(filter).await?,
-        };
-        ids.sort_unstable();
-        Ok(ids)
+    /// Page `page` (of `size`) of the imported ids containing `filter`, sorted, and how many match.
+    pub async fn account_page(
+        &self,
+        filter: &str,
+        page: usize,
+        size: usize,
+    ) -> Result<(usize, Vec<String>), i32> {
+        match self {
+            Backend::Local(app) => Ok(app.account_page(filter, page, size)),
+            Backend::Cluster(app) => {
+                let mut ids = app.account_ids(filter).await?;
+                ids.sort_unstable();
+                let total = ids.len();
+                let page = ids.into_iter().skip(page.saturating_mul(size)).take(size);
+                Ok((total, page.collect()))
+            }
+        }
     }
 
     /// The account's status, devices, friends and subscriptions (None: not imported).
