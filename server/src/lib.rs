@@ -172,6 +172,7 @@ async fn serve(
         return true;
     }
     shared.ops.stop_accepting();
+    tracing::info!("graceful shutdown: closing sessions with 1001");
     let _ = shutdown_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), shared.sessions_done()).await;
     shared.store.leave().await;

@@ -54,7 +54,7 @@ async fn json_logs_have_session_spans_and_no_usersig_secret_or_token() {
         .iter()
         .find(|l| l["fields"]["message"] == "logged in")
         .unwrap_or_else(|| panic!("no login line in {logs}"));
-    assert_eq!(login["level"], "INFO");
+    assert_eq!(login["level"], "DEBUG");
     let span = &login["span"];
     assert_eq!(span["name"], "session");
     assert_eq!(span["user"], "alice");
@@ -68,11 +68,40 @@ async fn json_logs_have_session_spans_and_no_usersig_secret_or_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rust_log_sets_the_level() {
-    let mut server = spawn(&["--listen", "127.0.0.1:0"], &[("RUST_LOG", "warn")]);
+    // Default (info): refused logins and the shutdown, not every session; plain text, no colours.
+    let mut server = spawn(&["--listen", "127.0.0.1:0"], &[]);
     let _alice = Client::login(server.addr, "alice", "Windows", "pc").await;
+    let mut carol = Client::connect(server.addr).await;
+    assert_ne!(
+        carol
+            .send_frame(&login_frame("carol", "iOS", "i"))
+            .await
+            .code,
+        0
+    );
     assert_eq!(server.terminate(Duration::from_secs(10)).0, Some(0));
     let logs = server.logs();
-    assert!(!logs.contains("logged in"), "{logs}");
+    assert!(
+        logs.contains("login refused") && logs.contains("graceful shutdown"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("logged in") && !logs.contains('\x1b'),
+        "{logs}"
+    );
+
+    let mut server = spawn(&["--listen", "127.0.0.1:0"], &[("RUST_LOG", "warn")]);
+    let mut carol = Client::connect(server.addr).await;
+    assert_ne!(
+        carol
+            .send_frame(&login_frame("carol", "iOS", "i"))
+            .await
+            .code,
+        0
+    );
+    assert_eq!(server.terminate(Duration::from_secs(10)).0, Some(0));
+    let logs = server.logs();
+    assert!(!logs.contains("login refused"), "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

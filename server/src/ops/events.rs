@@ -48,7 +48,7 @@ impl Ops {
 
     pub fn logged_in(&self, app: &Backend, s: &SessionInfo) {
         self.metrics.login(s.sdk_app_id, true);
-        tracing::info!("logged in");
+        tracing::debug!("logged in");
         self.event(app, s, Action::Login);
     }
 
@@ -61,7 +61,7 @@ impl Ops {
 
     pub fn ended(&self, app: &Backend, s: &SessionInfo, how: Ended) {
         self.metrics.online(s.sdk_app_id, -1);
-        tracing::info!(?how, "session ended");
+        tracing::debug!(?how, "session ended");
         let action = match how {
             Ended::LoggedOut => Action::Logout,
             Ended::TimedOut => Action::Disconnect { timed_out: true },
