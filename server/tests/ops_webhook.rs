@@ -141,3 +141,44 @@ async fn a_hanging_receiver_never_slows_status_delivery_and_overflow_is_counted(
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_requests_are_retried_then_given_up_and_counted() {
+    // Fails twice: the 2 retries deliver it.
+    let (url, mut calls) = receiver_failing(false, 2).await;
+    let server = start(config(|app| app.callback_url = Some(url)));
+    let _alice = Client::login(server.addr(), "alice", "Windows", "pc").await;
+    for _ in 0..3 {
+        assert_eq!(
+            next_call(&mut calls, WAIT).await.body["Info"]["Action"],
+            "Login"
+        );
+    }
+    let ok = r#"imsdk_webhook_deliveries_total{result="ok"}"#;
+    wait_metric(server.addr(), ok, 1.0).await;
+
+    // Fails three times: given up after the 2 retries.
+    let (url, mut calls) = receiver_failing(false, 3).await;
+    let server = start(config(|app| app.callback_url = Some(url)));
+    let _alice = Client::login(server.addr(), "alice", "Windows", "pc").await;
+    for _ in 0..3 {
+        next_call(&mut calls, WAIT).await;
+    }
+    let failed = r#"imsdk_webhook_deliveries_total{result="failed"}"#;
+    wait_metric(server.addr(), failed, 1.0).await;
+    let extra = tokio::time::timeout(Duration::from_millis(500), calls.recv()).await;
+    assert!(extra.is_err(), "no fourth attempt");
+}
+
+/// Scrapes until `sample` reaches `want` (the outcome is counted just after the last answer).
+async fn wait_metric(addr: std::net::SocketAddr, sample: &str, want: f64) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (_, page) = get(addr, "/metrics").await;
+        if metric(&page, sample) == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{sample} never {want}: {page}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -6,6 +6,7 @@ use axum::routing::post;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -19,20 +20,41 @@ pub struct Call {
 /// An HTTP server on 127.0.0.1:0 answering `POST /cb` with Tencent's OK (or, with `hang`, never);
 /// every call is sent on the returned channel.
 pub async fn receiver(hang: bool) -> (String, mpsc::UnboundedReceiver<Call>) {
+    receiver_failing(hang, 0).await
+}
+
+/// The same, answering HTTP 500 to the first `fail_first` calls.
+pub async fn receiver_failing(
+    hang: bool,
+    fail_first: usize,
+) -> (String, mpsc::UnboundedReceiver<Call>) {
+    use axum::http::StatusCode;
     let (tx, rx) = mpsc::unbounded_channel();
+    let failures = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(fail_first));
     let app = axum::Router::new()
         .route(
             "/cb",
             post(
-                |State((tx, hang)): State<(mpsc::UnboundedSender<Call>, bool)>,
-                 Query(query): Query<HashMap<String, String>>,
-                 body: String| async move {
+                move |State((tx, hang)): State<(mpsc::UnboundedSender<Call>, bool)>,
+                      Query(query): Query<HashMap<String, String>>,
+                      body: String| async move {
                     let body = serde_json::from_str(&body).unwrap_or(Value::Null);
                     let _ = tx.send(Call { query, body });
                     if hang {
                         std::future::pending::<()>().await;
                     }
-                    r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
+                    let fail = failures
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok();
+                    let status = if fail {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    };
+                    (
+                        status,
+                        r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#,
+                    )
                 },
             ),
         )
