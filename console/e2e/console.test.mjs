@@ -80,7 +80,7 @@ test("import an account, find it by search", async () => {
   await page.click("#import-button");
   await page.getByText("Imported 2").waitFor();
   await page.fill("#account-search", "car");
-  await page.locator("#account-total").getByText("1 accounts").waitFor();
+  await page.locator("#account-total").getByText("1 account ·").waitFor();
   await page.locator("#account-list").getByText("carol").click();
   await page.locator("#detail-status").getByText("UNLOGINED").waitFor();
   await page.fill("#friend-id", "alice");

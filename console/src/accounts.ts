@@ -46,7 +46,7 @@ export function accountsView(host: HTMLElement): void {
       const pages = Math.max(1, Math.ceil(r.total / PAGE));
       pager.replaceChildren(
         h("button", { disabled: page === 0, onclick: () => (page--, load()) }, "‹ Prev"),
-        h("span", { id: "account-total" }, `${r.total} accounts · page ${page + 1} of ${pages}`),
+        h("span", { id: "account-total" }, `${r.total} account${r.total === 1 ? "" : "s"} · page ${page + 1} of ${pages}`),
         h("button", { disabled: page + 1 >= pages, onclick: () => (page++, load()) }, "Next ›"),
       );
     } catch (e) {
