@@ -65,6 +65,14 @@ fn client_trusting(ca_pem: &str) -> rustls::ClientConfig {
 }
 
 async fn wss_login(port: u16, client: rustls::ClientConfig) -> Result<Client, String> {
+    wss_login_as(port, client, "alice").await
+}
+
+async fn wss_login_as(
+    port: u16,
+    client: rustls::ClientConfig,
+    user: &str,
+) -> Result<Client, String> {
     let connector = tokio_tungstenite::Connector::Rustls(Arc::new(client));
     let url = format!("wss://localhost:{port}/ws");
     let (ws, _) =
@@ -72,7 +80,7 @@ async fn wss_login(port: u16, client: rustls::ClientConfig) -> Result<Client, St
             .await
             .map_err(|e| e.to_string())?;
     let mut c = Client::from_stream(ws);
-    let reply = c.send_frame(&login_frame("alice", "Windows", "pc")).await;
+    let reply = c.send_frame(&login_frame(user, "Windows", "pc")).await;
     assert_eq!(reply.code, 0);
     Ok(c)
 }
@@ -154,4 +162,26 @@ fn unreadable_or_mismatched_certificate_files_stop_the_start() {
         .err()
         .expect("refused");
     assert!(err.to_string().contains("/nonexistent/key.pem"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tls_port_closes_as_soon_as_a_graceful_shutdown_starts() {
+    let pki = make_pki("stop");
+    let server = start(tls_config(&pki));
+    let addr = server.addr();
+    let client = || client_trusting(&pki.ca_pem);
+    let mut alice = wss_login(addr.port(), client()).await.unwrap();
+    // bob never reads again: his close frame goes unanswered, holding the shutdown for ~1 s.
+    let _bob = wss_login_as(addr.port(), client(), "bob").await.unwrap();
+    let stopping = std::thread::spawn(move || server.shutdown());
+    assert_eq!(alice.end().await, close_code(1001));
+    let deadline = std::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the port stays open");
+    }
+    assert!(
+        !stopping.is_finished(),
+        "refused while the shutdown is still going on"
+    );
+    stopping.join().unwrap();
 }

@@ -55,7 +55,12 @@ impl TlsListener {
         let (tx, done) = mpsc::channel(256);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
+                // When axum drops the listener (graceful shutdown), the port closes at once.
+                let accepted = tokio::select! {
+                    _ = tx.closed() => return,
+                    accepted = tcp.accept() => accepted,
+                };
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     // Out of file descriptors and the like: back off as axum's own listener does.
                     Err(_) => {
@@ -63,9 +68,6 @@ impl TlsListener {
                         continue;
                     }
                 };
-                if tx.is_closed() {
-                    return;
-                }
                 tune(&stream);
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
