@@ -285,7 +285,7 @@ impl Config {
             {
                 return Err(err(&format!("account {bad:?} is not a valid identifier")));
             }
-            if let Some(url) = &app.callback_url {
+            if let Some(url) = app.callback_url.as_ref().filter(|u| !u.is_empty()) {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(err("callback_url must be an http:// or https:// URL"));
                 }

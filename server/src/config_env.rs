@@ -168,6 +168,7 @@ mod tests {
             ("IMSDK_SERVER_OUTBOUND_QUEUE", "many"),
             ("IMSDK_SERVER_OUTBOUND_QUEUE", "0"),
             ("IMSDK_APP_PLAN", "gold"),
+            ("IMSDK_APP_CALLBACK_URL", "hooks:8080/cb"),
         ] {
             assert!(
                 apply(&Config::dev_default(), vars(&[bad])).is_err(),

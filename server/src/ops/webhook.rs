@@ -25,10 +25,10 @@ pub struct Target {
 }
 
 impl Target {
-    /// The app's callback, if it has one.
+    /// The app's callback, if it has one (an empty URL is none).
     pub fn of(app: &AppConfig) -> Option<Target> {
         Some(Target {
-            url: app.callback_url.clone()?,
+            url: app.callback_url.clone().filter(|u| !u.is_empty())?,
             token: app.callback_token.clone().filter(|t| !t.is_empty()),
         })
     }
