@@ -161,7 +161,10 @@ async fn serve(
                 let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
                 tokio::spawn(async move { server.await })
             }
-            Err(_) => return false,
+            Err(e) => {
+                tracing::error!("cannot serve TLS: {e}");
+                return false;
+            }
         },
     };
     let how = match stop.wait_for(|s| *s != Stop::Run).await {
