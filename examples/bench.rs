@@ -7,8 +7,16 @@
 //! - RSS: B's resident memory before `TIMInit` and after `TIMLogin` succeeded.
 //!
 //! Roles: the parent runs the server; `bench b URL N` and `bench a URL N` are the two users.
+//!
+//! A may run at most [`WINDOW`] changes ahead of what B has received (B prints `GOT k`, the parent
+//! passes it on to A's stdin). Without that bound a closed-loop A outruns a B that the machine
+//! does not schedule for a few milliseconds: the server's outbound queue for B (64 frames) fills,
+//! the server cuts B as a slow consumer (close 4003), B reconnects after A is done and the figure
+//! was taken over the few changes that arrived before the cut. B fails loudly (exit status 1) if
+//! its connection drops or fewer than N changes arrive: a partial figure is never printed.
 
 use std::ffi::{c_char, c_void, CStr, CString};
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex};
@@ -18,6 +26,9 @@ use ImSDK::*;
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "imsdk-dev-secret-key";
 const WAIT: Duration = Duration::from_secs(30);
+/// Most changes A may have sent that B has not reported yet; well under the server's outbound
+/// queue (64 frames), so B is never cut as a slow consumer because A ran ahead of it.
+const WINDOW: usize = 16;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -49,15 +60,31 @@ fn parent(n: usize) {
         }
         println!("{line}");
     }
-    let a = Command::new(&exe)
+    let mut a = Command::new(&exe)
         .args(["a", &url, &n.to_string()])
-        .status()
-        .expect("run a");
-    assert!(a.success(), "sender failed");
-    for line in lines {
-        println!("{line}");
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn a");
+    let mut to_a = a.stdin.take().expect("stdin");
+    // B's progress goes to A (which may be gone: then nobody needs it); the rest is B's report.
+    let relay = std::thread::spawn(move || {
+        for line in lines {
+            match line.strip_prefix("GOT ") {
+                Some(_) => {
+                    let _ = writeln!(to_a, "{line}");
+                }
+                None => println!("{line}"),
+            }
+        }
+    });
+    let a_ok = a.wait().expect("a").success();
+    if !a_ok {
+        let _ = b.kill();
     }
-    assert!(b.wait().expect("b").success(), "receiver failed");
+    let b_ok = b.wait().expect("b").success();
+    let _ = relay.join();
+    assert!(a_ok, "sender failed");
+    assert!(b_ok, "receiver failed: no figure (see its message above)");
 }
 
 // ---- shared by both users -------------------------------------------------------------------
@@ -137,6 +164,23 @@ fn time_calls(n: usize, mut f: impl FnMut() -> i32) -> Vec<f64> {
 
 static ARRIVALS: Mutex<Vec<(u128, String)>> = Mutex::new(Vec::new());
 static ARRIVED: Condvar = Condvar::new();
+/// A connection event after READY (status, code, desc): B missed changes, the figure is void.
+static DROPPED: Mutex<Option<String>> = Mutex::new(None);
+
+unsafe extern "C" fn on_network(
+    status: TIMNetworkStatus,
+    code: i32,
+    desc: *const c_char,
+    _ud: *const c_void,
+) {
+    let desc = unsafe { CStr::from_ptr(desc) }.to_string_lossy();
+    let mut dropped = DROPPED.lock().unwrap_or_else(|e| e.into_inner());
+    dropped.get_or_insert_with(|| format!("{status:?} (code {code}, {desc})"));
+    drop(dropped);
+    // Wakes B's wait (the lock orders this after B's check of DROPPED).
+    drop(ARRIVALS.lock().unwrap_or_else(|e| e.into_inner()));
+    ARRIVED.notify_all();
+}
 
 unsafe extern "C" fn on_changed(json: *const c_char, _ud: *const c_void) {
     let at = now_ns();
@@ -165,15 +209,47 @@ fn receiver(url: &str, n: usize) {
         0
     );
     ARRIVALS.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    TIMSetNetworkStatusListenerCallback(Some(on_network), std::ptr::null());
     println!("READY");
-    // A's n custom statuses (plus its online notification).
-    let deadline = Instant::now() + WAIT * 4;
+    // A's n custom statuses (plus its online notification). Each wait ends with an arrival, a
+    // connection event or a second without either; A needs no more than WAIT per change.
     let mut got = ARRIVALS.lock().unwrap_or_else(|e| e.into_inner());
-    while got.iter().filter(|(_, j)| j.contains("\"t")).count() < n && Instant::now() < deadline {
+    let (mut count, mut scanned, mut reported, mut last) = (0, 0, 0, Instant::now());
+    let failure = loop {
+        count += got[scanned..]
+            .iter()
+            .filter(|(_, j)| j.contains("\"t"))
+            .count();
+        scanned = got.len();
+        if count > reported {
+            // Not under the lock: the callback thread must not wait for the pipe.
+            drop(got);
+            println!("GOT {count}");
+            (reported, last) = (count, Instant::now());
+            got = ARRIVALS.lock().unwrap_or_else(|e| e.into_inner());
+            continue;
+        }
+        if count >= n {
+            break None;
+        }
+        if let Some(e) = DROPPED.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            break Some(format!("connection event {e}"));
+        }
+        if last.elapsed() > WAIT {
+            break Some(format!("nothing new for {} s", WAIT.as_secs()));
+        }
         got = ARRIVED
             .wait_timeout(got, Duration::from_secs(1))
             .unwrap_or_else(|e| e.into_inner())
             .0;
+    };
+    if let Some(why) = failure {
+        eprintln!(
+            "bench: B received {count} of {n} changes, then {why}; no latency figure. A \
+             connection drop here is usually the server cutting B as a slow consumer (close \
+             4003, metric imsdk_queue_drops_total{{kind=\"session\"}})."
+        );
+        std::process::exit(1);
     }
     let mut lat: Vec<f64> = got
         .iter()
@@ -212,10 +288,37 @@ fn receiver(url: &str, n: usize) {
 
 // ---- A: sends -----------------------------------------------------------------------------------
 
+/// How many changes B has reported (`GOT k` lines on stdin, relayed by the parent).
+static ACKED: Mutex<usize> = Mutex::new(0);
+static ACK: Condvar = Condvar::new();
+
 fn sender(url: &str, n: usize) {
+    std::thread::spawn(|| {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if let Some(k) = line
+                .strip_prefix("GOT ")
+                .and_then(|k| k.parse::<usize>().ok())
+            {
+                let mut acked = ACKED.lock().unwrap_or_else(|e| e.into_inner());
+                *acked = (*acked).max(k);
+                ACK.notify_all();
+            }
+        }
+    });
     start("a", url);
     let mut ret = Vec::with_capacity(n);
-    for _ in 0..n {
+    for i in 0..n {
+        // At most WINDOW changes ahead of B (see the top of this file).
+        let acked = ACKED.lock().unwrap_or_else(|e| e.into_inner());
+        let (acked, _) = ACK
+            .wait_timeout_while(acked, WAIT, |a| i - (*a).min(i) >= WINDOW)
+            .unwrap_or_else(|e| e.into_inner());
+        assert!(
+            i - (*acked).min(i) < WINDOW,
+            "B reported nothing for {} s",
+            WAIT.as_secs()
+        );
+        drop(acked);
         let json = CString::new(format!(
             r#"{{"user_status_custom_status":"t{}"}}"#,
             now_ns()
