@@ -13,8 +13,8 @@ for p in valgrind gcc g++; do need "$p"; done
 # Server cluster tests (server/tests/cluster.rs) start their own redis-server on a free 127.0.0.1 port
 # and fail, never skip, when it is missing.
 need redis-server
-# Web console (console/, docs/CONSOLE.md): node and npm build it (its files are embedded in
-# imsdk-server, so before cargo); Debian's chromium runs its browser test.
+# Web console (console/, docs/CONSOLE.md): its built files are committed (server/console-dist);
+# node and npm rebuild them to check they are not stale; Debian's chromium runs its browser test.
 command -v npm >/dev/null 2>&1 || { need nodejs; need npm; }
 need chromium
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -23,13 +23,17 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
-echo "== web console: build (embedded into imsdk-server by server/build.rs)"
-(cd console && npm ci --no-audit --no-fund && npm run build)
+echo "== web console: committed build (server/console-dist) matches console/ sources"
+(cd console && npm ci --no-audit --no-fund)
+bash scripts/check-console-dist.sh
 
 echo "== cargo test (workspace)"
 # The reconnect storm (server/tests/hostile_storm.rs) holds 10,000 sockets in one process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 cargo test --workspace
+
+echo "== no-op build: a second cargo command with nothing changed compiles nothing"
+bash scripts/check-noop-build.sh
 
 echo "== web console: end to end in headless Chromium against the imsdk-server binary"
 cargo build -p imsdk-server

@@ -1,10 +1,12 @@
-//! Embeds the web console's built files (`console/dist`, see docs/CONSOLE.md) into the binary.
-//! Without them the server still builds and `/console` says how to build the console.
+//! Embeds the web console's built files (`server/console-dist`, committed; see docs/CONSOLE.md) into
+//! the binary, so the server builds with its console without Node. The directory always exists in
+//! the repository: cargo treats a missing `rerun-if-changed` path as always stale, which would
+//! rebuild this crate on every cargo command.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../console/dist");
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("console-dist");
     println!("cargo:rerun-if-changed={}", dist.display());
     let mut files = Vec::new();
     collect(&dist, &dist, &mut files);

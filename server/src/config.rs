@@ -48,9 +48,13 @@ pub struct ServerSettings {
     pub redis_prefix: String,
     /// Cluster mode: the sessions of a node that died are declared OFFLINE within this bound.
     pub node_timeout_ms: u64,
-    /// Where the web console writes the settings changed at runtime (read back at start, over the
-    /// `[[app]]` values; see `docs/CONSOLE.md`). The binary defaults it to `<config>.state.json`.
-    /// None: changes last until the process ends.
+    /// Directory of the embedded store's database (`imsdk.db`, docs/STORAGE.md): accounts,
+    /// friends, subscriptions and console settings survive restarts. The binary defaults it to
+    /// `./imsdk-data`; None (in-process servers only): nothing is written, everything is lost at exit.
+    /// Ignored in cluster mode (`redis`), where Redis holds that data.
+    pub data_dir: Option<String>,
+    /// A settings file of an older version (console changes as JSON): read once at start into the
+    /// database when it holds no settings for the app yet (docs/STORAGE.md).
     pub state_file: Option<String>,
     /// Seconds a console sign-in lasts.
     pub console_session_s: u64,
@@ -81,6 +85,7 @@ impl Default for ServerSettings {
             redis: None,
             redis_prefix: "imsdk:".into(),
             node_timeout_ms: 10_000,
+            data_dir: None,
             state_file: None,
             console_session_s: 8 * 3600,
             tls_cert: None,

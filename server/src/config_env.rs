@@ -92,7 +92,7 @@ pub fn help() -> String {
             value,
         );
     }
-    for key in ["tls_cert", "tls_key", "redis", "state_file"] {
+    for key in ["tls_cert", "tls_key", "redis", "data_dir", "state_file"] {
         line(
             format!("{SERVER_PREFIX}{}", key.to_ascii_uppercase()),
             &"none",
@@ -183,7 +183,8 @@ mod tests {
         let mut config = Config::dev_default();
         let some = || Some("x".to_owned());
         let s = &mut config.server;
-        (s.tls_cert, s.tls_key, s.redis, s.state_file) = (some(), some(), some(), some());
+        (s.tls_cert, s.tls_key, s.redis, s.data_dir, s.state_file) =
+            (some(), some(), some(), some(), some());
         (config.apps[0].callback_url, config.apps[0].callback_token) = (some(), some());
         let mut table = Table::try_from(&config).unwrap();
         let mut names: Vec<String> = server_table(&mut table)

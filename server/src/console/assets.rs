@@ -1,5 +1,5 @@
-//! The single-page app's files, embedded at build time by `server/build.rs` from `console/dist`
-//! (built with `npm ci && npm run build` in `console/`); without them, a page saying so.
+//! The single-page app's files, embedded at build time by `server/build.rs` from
+//! `server/console-dist` (committed; rebuilt with `npm ci && npm run build` in `console/`).
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
