@@ -314,3 +314,79 @@ impl Config {
         Ok(())
     }
 }
+
+/// The changeable settings; in a change every field is optional (absent: unchanged; `limits`, when
+/// given, is whole: its absent fields take Tencent's defaults).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_status_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friend_status_notify: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_timeout_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_policy: Option<LoginPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
+    /// The state-change webhook (`docs/OPERATIONS.md`); `""` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+}
+
+impl Settings {
+    pub fn of(cfg: &AppConfig) -> Settings {
+        Settings {
+            plan: Some(cfg.plan),
+            user_status_enabled: Some(cfg.user_status_enabled),
+            friend_status_notify: Some(cfg.friend_status_notify),
+            heartbeat_timeout_s: Some(cfg.heartbeat_timeout_s),
+            login_policy: Some(cfg.login_policy),
+            limits: Some(cfg.limits.clone()),
+            callback_url: Some(cfg.callback_url.clone().unwrap_or_default()),
+        }
+    }
+
+    /// `cfg` with these settings over it, checked as a config file would be.
+    pub fn apply(self, cfg: &AppConfig) -> Result<AppConfig, String> {
+        let mut new = cfg.clone();
+        new.plan = self.plan.unwrap_or(new.plan);
+        new.user_status_enabled = self.user_status_enabled.unwrap_or(new.user_status_enabled);
+        new.friend_status_notify = self
+            .friend_status_notify
+            .unwrap_or(new.friend_status_notify);
+        new.heartbeat_timeout_s = self.heartbeat_timeout_s.unwrap_or(new.heartbeat_timeout_s);
+        new.login_policy = self.login_policy.unwrap_or(new.login_policy);
+        new.limits = self.limits.unwrap_or(new.limits);
+        if let Some(url) = self.callback_url {
+            new.callback_url = Some(url).filter(|u| !u.is_empty());
+        }
+        let check = Config {
+            server: ServerSettings::default(),
+            apps: vec![new],
+        };
+        check.validate().map_err(|e| e.0)?;
+        Ok(check.apps.into_iter().next().unwrap_or_else(|| cfg.clone()))
+    }
+}
+
+/// The settings file of versions before the database (`{"apps": {"<sdk_app_id>": Settings}}`),
+/// read once at start by the embedded store (docs/STORAGE.md). Absent file: no settings.
+pub fn read_state_file(path: &str) -> Result<std::collections::BTreeMap<String, Settings>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct StateFile {
+        apps: std::collections::BTreeMap<String, Settings>,
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(format!("cannot read state file {path}: {e}")),
+    };
+    let state: StateFile =
+        serde_json::from_str(&text).map_err(|e| format!("state file {path}: {e}"))?;
+    Ok(state.apps)
+}

@@ -41,11 +41,9 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// Binds `listen` now (port 0 picks a free port), then serves on a background thread.
+    /// Opens the store, binds `listen` (port 0 picks a free port), then serves on a background
+    /// thread.
     pub fn start(config: Config, listen: SocketAddr) -> std::io::Result<ServerHandle> {
-        // Settings changed in the web console (docs/CONSOLE.md) over the config's.
-        let config = console::settings::load_state(config)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         config
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -56,25 +54,33 @@ impl ServerHandle {
             ),
             _ => None,
         };
-        let listener = listener::bind(listen)?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("imsdk-server")
             .build()?;
+        // Before the port opens: a data directory that cannot be used is an error
+        // (`InvalidData`), an unreachable Redis another (`ConnectionRefused`). On a thread of its
+        // own: the caller may itself be inside a tokio runtime.
+        let store = std::thread::scope(|s| {
+            s.spawn(|| runtime.block_on(store::Store::open(&config)))
+                .join()
+                .unwrap_or_else(|_| Err(store::OpenError::Redis("store setup panicked".into())))
+        })
+        .map_err(|e| {
+            let kind = match e {
+                store::OpenError::Data(_) => std::io::ErrorKind::InvalidData,
+                store::OpenError::Redis(_) => std::io::ErrorKind::ConnectionRefused,
+            };
+            std::io::Error::new(kind, e.to_string())
+        })?;
+        let listener = listener::bind(listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(Stop::Run);
         let listener = {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        // On a thread of its own: the caller may itself be inside a tokio runtime.
-        let store = std::thread::scope(|s| {
-            s.spawn(|| runtime.block_on(store::Store::open(&config)))
-                .join()
-                .unwrap_or_else(|_| Err("store setup panicked".into()))
-        })
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e))?;
         let thread = std::thread::Builder::new()
             .name("imsdk-server-main".into())
             .spawn(move || {

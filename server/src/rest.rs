@@ -2,7 +2,7 @@
 //! identifier=<admin>&usersig=..&random=..&contenttype=json`, JSON in and out, every answer with
 //! `ActionStatus`, `ErrorCode` and `ErrorInfo` (HTTP 200, as Tencent).
 
-use crate::store::Backend;
+use crate::store::App;
 use crate::transport::Shared;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -96,7 +96,10 @@ fn answer(outcome: Outcome) -> Response {
 }
 
 /// Checks `sdkappid`, that `identifier` is the admin and the admin's `usersig`.
-fn authenticate<'a>(shared: &'a Shared, query: &str) -> Result<&'a Backend, (i32, String)> {
+fn authenticate<'a>(
+    shared: &'a Shared,
+    query: &str,
+) -> Result<&'a std::sync::Arc<App>, (i32, String)> {
     let param = |name: &str| {
         form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == name)
@@ -143,7 +146,7 @@ struct AccountImport {
     user_id: String,
 }
 
-async fn account_import(app: &Backend, body: &[u8]) -> Outcome {
+async fn account_import(app: &App, body: &[u8]) -> Outcome {
     let req: AccountImport = parse(body)?;
     app.import(&req.user_id)
         .await
@@ -157,7 +160,7 @@ struct MultiAccountImport {
     accounts: Vec<String>,
 }
 
-async fn multiaccount_import(app: &Backend, body: &[u8]) -> Outcome {
+async fn multiaccount_import(app: &App, body: &[u8]) -> Outcome {
     let req: MultiAccountImport = parse(body)?;
     if req.accounts.len() > 100 {
         return Err((
@@ -165,12 +168,11 @@ async fn multiaccount_import(app: &Backend, body: &[u8]) -> Outcome {
             "at most 100 accounts per call".into(),
         ));
     }
-    let mut failed: Vec<&String> = Vec::new();
-    for id in &req.accounts {
-        if app.import(id).await.is_err() {
-            failed.push(id);
-        }
-    }
+    // One store write for the whole call (on disk before the answer).
+    let failed = app
+        .import_many(&req.accounts)
+        .await
+        .map_err(|e| (e, fail_info(e)))?;
     Ok(Map::from_iter([("FailAccounts".to_owned(), json!(failed))]))
 }
 
@@ -198,7 +200,7 @@ struct FriendChange {
 
 /// friend_add (`AddType` `Add_Type_Both`, the default, or `Add_Type_Single`) and friend_delete
 /// (`DeleteType` `Delete_Type_Both`, the default, or `Delete_Type_Single`).
-async fn friend_change(app: &Backend, body: &[u8], add: bool) -> Outcome {
+async fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
     let req: FriendChange = parse(body)?;
     let from = app
         .presence(std::slice::from_ref(&req.from_account))
@@ -259,7 +261,7 @@ struct QueryOnline {
 }
 
 /// `Status` is `Online` or `Offline` (OFFLINE and UNLOGINED both read `Offline`).
-pub(crate) async fn query_online_status(app: &Backend, body: &[u8]) -> Outcome {
+pub(crate) async fn query_online_status(app: &App, body: &[u8]) -> Outcome {
     let req: QueryOnline = parse(body)?;
     if req.to_account.is_empty() || req.to_account.len() > 500 {
         return Err((

@@ -3,7 +3,7 @@
 
 use crate::conn::{Conn, Incoming};
 use crate::ops::events::{Ended, SessionInfo};
-use crate::store::{Backend, EndReason, Login, SessionCtl, SessionLink};
+use crate::store::{App, EndReason, Login, SessionCtl, SessionLink};
 use crate::transport::Shared;
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 /// A logged-in session.
 struct Session {
-    app: Backend,
+    app: Arc<App>,
     user_id: String,
     sid: u64,
     ctl: Arc<SessionCtl>,
@@ -418,7 +418,9 @@ pub fn describe(err: i32) -> &'static str {
         code::USER_STATUS_DISABLED => "user status is switched off in the console",
         code::ACCOUNT_NOT_FOUND => "account not imported",
         code::SDK_NOT_LOGGED_IN => "log in first",
-        code::STORE_UNAVAILABLE => "the shared store (Redis) is unavailable: retry later",
+        code::STORE_UNAVAILABLE => {
+            "the store is unavailable (Redis unreachable, or the database cannot be written): retry later"
+        }
         _ => "",
     }
 }

@@ -9,61 +9,9 @@ use common::*;
 use imsdk_protocol::code;
 use imsdk_server::config::Config;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// One HTTP/1.1 request; returns status, JSON body (Null if none) and the raw head.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value, String) {
-    let mut tcp = TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    tcp.write_all(req.as_bytes()).await.expect("write");
-    let mut resp = Vec::new();
-    tokio::time::timeout(WAIT, tcp.read_to_end(&mut resp))
-        .await
-        .expect("answer in time")
-        .expect("read");
-    let resp = String::from_utf8_lossy(&resp).into_owned();
-    let (head, body) = resp.split_once("\r\n\r\n").expect("http head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(Value::Null),
-        head.to_owned(),
-    )
-}
-
-async fn sign_in(addr: SocketAddr) -> String {
-    let (status, body, head) = http(
-        addr,
-        "POST",
-        "/console/api/login",
-        None,
-        Some(&json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": KEY})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert!(head.contains("HttpOnly"), "{head}");
-    body["token"].as_str().expect("token").to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_answers_before_sign_in_and_the_secret_is_never_shown() {
@@ -146,13 +94,10 @@ async fn a_console_session_expires() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_take_effect_at_once_are_checked_and_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("imsdk-console-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let state = dir.join("state.json");
-    let _ = std::fs::remove_file(&state);
+    let dir = tempfile::tempdir().unwrap();
     let make = || -> Config {
         let mut cfg = config(|_| {});
-        cfg.server.state_file = Some(state.display().to_string());
+        cfg.server.data_dir = Some(dir.path().display().to_string());
         cfg
     };
     let server = start(make());
@@ -243,7 +188,6 @@ async fn settings_take_effect_at_once_are_checked_and_survive_a_restart() {
             &json!(1)
         )
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,7 @@ use super::ClusterApp;
 
 impl ClusterApp {
     /// True if Redis answers now.
-    pub async fn reachable(&self) -> bool {
+    pub(super) async fn ping(&self) -> bool {
         self.cmd::<String>(&redis::cmd("PING")).await.is_ok()
     }
 }

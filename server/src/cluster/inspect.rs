@@ -4,7 +4,7 @@ use super::ClusterApp;
 
 impl ClusterApp {
     /// Imported ids containing `filter` (empty: all), unsorted.
-    pub(crate) async fn account_ids(&self, filter: &str) -> Result<Vec<String>, i32> {
+    pub(super) async fn account_ids(&self, filter: &str) -> Result<Vec<String>, i32> {
         let ids: Vec<String> = self
             .cmd(redis::cmd("SMEMBERS").arg(self.key("accounts")))
             .await?;
@@ -12,7 +12,10 @@ impl ClusterApp {
     }
 
     /// The account's friends (sorted) and subscriptions (oldest first).
-    pub(crate) async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), i32> {
+    pub(super) async fn friend_and_subscription_lists(
+        &self,
+        id: &str,
+    ) -> Result<(Vec<String>, Vec<String>), i32> {
         let mut friends: Vec<String> = self
             .cmd(redis::cmd("SMEMBERS").arg(self.key(&format!("fr:{id}"))))
             .await?;

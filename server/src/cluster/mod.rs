@@ -2,7 +2,7 @@
 //!
 //! Redis holds every account's sessions, custom status, subscriptions, friends and rate windows;
 //! each change runs as one Lua script that also publishes the new status, once, with its recipient
-//! list. Every node delivers the published changes to its own sessions only ([`ClusterApp::local`]).
+//! list. Every node delivers the published changes to its own sessions only (its [`Hub`]).
 //! A node holds a lease; the sessions of a node whose lease expired are declared OFFLINE by a
 //! surviving node (see `node.rs`).
 
@@ -13,10 +13,9 @@ mod node;
 mod scripts;
 mod settings;
 
-use crate::config::{AppConfig, LoginPolicy, ServerSettings};
+use crate::config::{LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
-use crate::store::{EndReason, Frame, SessionLink};
-use dashmap::DashMap;
+use crate::store::{rules, EndReason, Frame, Hub};
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
 use redis::aio::ConnectionManager;
 use scripts::Scripts;
@@ -31,9 +30,11 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
 /// One app on this node, backed by the shared Redis store.
 pub struct ClusterApp {
     /// This node's settings, changeable at runtime (read per call).
-    pub cfg: LiveConfig,
+    cfg: Arc<LiveConfig>,
     /// Every published change, as this node hears it (the console's live view).
-    pub monitor: Monitor,
+    monitor: Arc<Monitor>,
+    /// This node's sessions, by account: the only ones it delivers to.
+    hub: Arc<Hub>,
     /// `<redis_prefix><sdk_app_id>:`, first argument of every script.
     prefix: String,
     /// Fresh per process start, so a restarted node never owns its predecessor's sessions.
@@ -41,8 +42,6 @@ pub struct ClusterApp {
     conn: ConnectionManager,
     client: redis::Client,
     scripts: Scripts,
-    /// This node's sessions, by account: the only ones it delivers to.
-    local: DashMap<String, Vec<LocalSession>>,
     /// Lease lifetime; the node renews it and sweeps dead nodes every `tick`.
     lease: Duration,
     tick: Duration,
@@ -54,12 +53,6 @@ pub struct ClusterApp {
     /// Logins (local registry, then script) hold it shared, a sync exclusively: a sync never sees
     /// a session half registered.
     registry: tokio::sync::RwLock<()>,
-}
-
-struct LocalSession {
-    link: SessionLink,
-    platform: String,
-    instance_id: String,
 }
 
 /// One published change (see `lua/lib.lua`, `publish`).
@@ -99,7 +92,12 @@ fn flag(b: bool) -> &'static str {
 impl ClusterApp {
     /// Connects, imports the configured accounts, registers the node and subscribes to the app's
     /// channel, then starts the lease/sweep and listener tasks. Must run inside a tokio runtime.
-    pub async fn connect(cfg: AppConfig, settings: &ServerSettings) -> Result<Arc<Self>, String> {
+    pub async fn connect(
+        cfg: &Arc<LiveConfig>,
+        monitor: &Arc<Monitor>,
+        hub: &Arc<Hub>,
+        settings: &ServerSettings,
+    ) -> Result<Arc<Self>, String> {
         let url = settings.redis.as_deref().unwrap_or_default();
         let err = |e: redis::RedisError| format!("redis {url}: {e}");
         let client = redis::Client::open(url).map_err(err)?;
@@ -117,14 +115,14 @@ impl ClusterApp {
         .map_err(err)?;
         let timeout = Duration::from_millis(settings.node_timeout_ms);
         let app = Arc::new(ClusterApp {
-            prefix: format!("{}{}:", settings.redis_prefix, cfg.sdk_app_id),
-            cfg: LiveConfig::new(cfg),
-            monitor: Monitor::default(),
+            prefix: format!("{}{}:", settings.redis_prefix, cfg.get().sdk_app_id),
+            cfg: Arc::clone(cfg),
+            monitor: Arc::clone(monitor),
+            hub: Arc::clone(hub),
             node: fresh_node_id(),
             conn,
             client,
             scripts: Scripts::new(),
-            local: DashMap::new(),
             lease: timeout * 2 / 3,
             tick: timeout / 6,
             need_sync: AtomicBool::new(false),
@@ -202,30 +200,22 @@ impl ClusterApp {
             .await
     }
 
-    fn remove_local(&self, user: &str, sid: u64) -> Option<LocalSession> {
-        let mut entry = self.local.get_mut(user)?;
-        let pos = entry.iter().position(|s| s.link.sid == sid)?;
-        let gone = entry.remove(pos);
-        let empty = entry.is_empty();
-        drop(entry);
-        if empty {
-            self.local.remove_if(user, |_, v| v.is_empty());
-        }
-        Some(gone)
-    }
-
-    /// Delivers one published change to this node's sessions, and ends the ones it displaced.
+    /// Delivers one published change to this node's sessions (only the account's own when the
+    /// app does not notify others: plan or switch off), and ends the ones it displaced.
     fn dispatch(&self, payload: &[u8]) {
-        let Ok(event) = serde_json::from_slice::<Event>(payload) else {
+        let Ok(mut event) = serde_json::from_slice::<Event>(payload) else {
             return;
         };
         if let Some(status) = event.s {
+            if !rules::notifies_others(&self.cfg.get()) {
+                event.to.retain(|u| *u == event.u);
+            }
             let frame = Frame::from(encode(&ServerFrame::StatusChanged {
                 statuses: vec![status.clone()],
             }));
             let mut frames = 0;
             for user in &event.to {
-                frames += self.deliver_to(user, &frame);
+                frames += self.hub.deliver(user, &frame);
             }
             self.monitor.changed(None, &status, frames);
         }
@@ -234,17 +224,6 @@ impl ClusterApp {
                 self.end_local(&event.u, sid, reason);
             }
         }
-    }
-
-    /// Queues a frame to this node's sessions of `user`; returns how many.
-    fn deliver_to(&self, user: &str, frame: &Frame) -> u64 {
-        let Some(sessions) = self.local.get(user) else {
-            return 0;
-        };
-        for s in sessions.iter() {
-            s.link.deliver(frame);
-        }
-        sessions.len() as u64
     }
 
     /// The local number of a session id of this node.
@@ -260,9 +239,7 @@ impl ClusterApp {
         } else {
             EndReason::Replaced
         };
-        if let Some(gone) = self.remove_local(user, sid) {
-            gone.link.ctl.end(reason);
-        }
+        self.hub.end(user, sid, reason);
     }
 
     /// Re-imports the configured accounts, renews the lease and makes Redis hold exactly this
@@ -278,16 +255,14 @@ impl ClusterApp {
             self.retention_ms().to_string(),
             self.one_per_platform().to_owned(),
         ];
-        for entry in self.local.iter() {
-            for s in entry.value() {
-                args.extend([
-                    entry.key().clone(),
-                    self.gsid(s.link.sid),
-                    s.platform.clone(),
-                    s.instance_id.clone(),
-                ]);
-            }
-        }
+        self.hub.for_each(|user, s| {
+            args.extend([
+                user.to_owned(),
+                self.gsid(s.link.sid),
+                s.platform.clone(),
+                s.instance_id.clone(),
+            ]);
+        });
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let refused: Vec<String> = self.eval(&self.scripts.sync, &args).await?;
         for item in refused.chunks_exact(3) {
@@ -302,7 +277,7 @@ impl ClusterApp {
     /// pushes to every local session the current status of its own account and of every account it
     /// hears, in one frame per account. Clients may get statuses they already had.
     async fn catch_up(&self) -> Result<(), i32> {
-        let users: Vec<String> = self.local.iter().map(|e| e.key().clone()).collect();
+        let users = self.hub.users();
         for chunk in users.chunks(100) {
             let mut args = vec![self.friends()];
             args.extend(chunk.iter().map(String::as_str));
@@ -313,14 +288,14 @@ impl ClusterApp {
                     .filter_map(|s| serde_json::from_str(s).ok())
                     .collect();
                 let frame = Frame::from(encode(&ServerFrame::StatusChanged { statuses }));
-                self.deliver_to(user, &frame);
+                self.hub.deliver(user, &frame);
             }
         }
         Ok(())
     }
 
     /// Graceful stop: drops the lease and declares this node's sessions OFFLINE now.
-    pub async fn leave(&self) {
+    async fn leave_now(&self) {
         self.leaving.store(true, Ordering::Relaxed);
         let retention = self.retention_ms().to_string();
         let args = [self.friends(), &retention, &self.node];

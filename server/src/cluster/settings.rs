@@ -3,17 +3,15 @@
 //! `P settings` channel (applied by every node at once).
 
 use super::ClusterApp;
-use crate::console::settings::Settings;
+use crate::config::Settings;
 
 impl ClusterApp {
-    /// Stores and publishes this node's current settings for the whole cluster.
-    pub(crate) async fn share_settings(&self) -> Result<(), i32> {
-        let json = serde_json::to_string(&Settings::of(&self.cfg.get()))
-            .map_err(|_| imsdk_protocol::code::INVALID_PARAMETERS)?;
+    /// Stores and publishes settings (JSON of [`Settings`]) for the whole cluster.
+    pub(super) async fn share_settings(&self, json: &str) -> Result<(), i32> {
         let key = self.key("settings");
-        self.cmd::<()>(redis::cmd("SET").arg(&key).arg(&json))
+        self.cmd::<()>(redis::cmd("SET").arg(&key).arg(json))
             .await?;
-        self.cmd::<()>(redis::cmd("PUBLISH").arg(&key).arg(&json))
+        self.cmd::<()>(redis::cmd("PUBLISH").arg(&key).arg(json))
             .await
     }
 

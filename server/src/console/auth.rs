@@ -3,7 +3,7 @@
 
 use super::{parse, ApiError, ApiResult, Console};
 use crate::config::AppConfig;
-use crate::store::Backend;
+use crate::store::App;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
@@ -72,7 +72,7 @@ fn token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The signed-in app of a request; 401 without a live session.
-pub struct SignedIn(pub Backend);
+pub struct SignedIn(pub std::sync::Arc<App>);
 
 impl FromRequestParts<Arc<Console>> for SignedIn {
     type Rejection = ApiError;

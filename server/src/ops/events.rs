@@ -2,7 +2,7 @@
 
 use super::webhook::{Action, StateEvent, Target};
 use super::Ops;
-use crate::store::Backend;
+use crate::store::App;
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -30,7 +30,7 @@ pub enum Ended {
 }
 
 impl Ops {
-    fn event(&self, app: &Backend, s: &SessionInfo, action: Action) {
+    fn event(&self, app: &App, s: &SessionInfo, action: Action) {
         let Some(target) = Target::of(&app.cfg()) else {
             return;
         };
@@ -46,7 +46,7 @@ impl Ops {
         );
     }
 
-    pub fn logged_in(&self, app: &Backend, s: &SessionInfo) {
+    pub fn logged_in(&self, app: &App, s: &SessionInfo) {
         self.metrics.login(s.sdk_app_id, true);
         tracing::debug!("logged in");
         self.event(app, s, Action::Login);
@@ -59,7 +59,7 @@ impl Ops {
         tracing::info!(code, "login refused");
     }
 
-    pub fn ended(&self, app: &Backend, s: &SessionInfo, how: Ended) {
+    pub fn ended(&self, app: &App, s: &SessionInfo, how: Ended) {
         self.metrics.online(s.sdk_app_id, -1);
         tracing::debug!(?how, "session ended");
         let action = match how {
@@ -75,7 +75,7 @@ impl Ops {
         self.event(app, s, action);
     }
 
-    pub fn custom_status_set(&self, app: &Backend, s: &SessionInfo, text: Option<&str>) {
+    pub fn custom_status_set(&self, app: &App, s: &SessionInfo, text: Option<&str>) {
         tracing::debug!("custom status set");
         self.event(app, s, Action::CustomStatus(text.unwrap_or("").to_owned()));
     }

@@ -61,7 +61,7 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
     let store_ok = match shared.store.app(shared.ops.probe_app) {
-        Some(crate::store::Backend::Cluster(app)) => app.reachable().await,
+        Some(app) => app.reachable().await,
         _ => true,
     };
     if !store_ok {

@@ -1,10 +1,9 @@
 //! One imported account: its sessions, custom status, subscriptions and friends.
 //!
-//! Lock order: `sub_ops` (one account's subscription change) before any `state`; `state` may be
-//! held while taking other accounts' `links` (a leaf lock, never held while taking anything else).
-//! Two `state` locks are never held at once.
+//! Lock order: `sub_ops` (one account's subscription change, held across its durable write)
+//! before any `state`; `state` may be held while taking the hub's shard locks (leaf locks, never
+//! held while taking anything else). Two `state` locks are never held at once.
 
-use super::fanout::{Frame, SessionLink};
 use super::lock;
 use super::rate::RateWindow;
 use imsdk_protocol::{UserStatus, UserStatusType};
@@ -14,11 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 pub struct Account {
     pub id: String,
     state: Mutex<AccountState>,
-    /// Outbound handles of the online sessions (leaf lock).
-    links: Mutex<Vec<SessionLink>>,
-    /// Serialises this account's subscription changes across their two steps (own list, then the
-    /// targets' subscriber sets). Taken before, never while holding, any `state` lock.
-    sub_ops: Mutex<()>,
+    /// Serialises this account's subscription changes across their steps (durable write, own
+    /// list, then the targets' subscriber sets). Taken before, never while holding, any `state`.
+    sub_ops: tokio::sync::Mutex<()>,
 }
 
 /// How the account's last session ended.
@@ -102,8 +99,7 @@ impl Account {
                 offline_gen: 0,
                 rates: Rates::default(),
             }),
-            links: Mutex::new(Vec::new()),
-            sub_ops: Mutex::new(()),
+            sub_ops: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -112,33 +108,11 @@ impl Account {
     }
 
     /// Held for the whole of a subscription change of this account.
-    pub fn subscription_change(&self) -> MutexGuard<'_, ()> {
-        lock(&self.sub_ops)
+    pub async fn subscription_change(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.sub_ops.lock().await
     }
 
     pub fn status(&self) -> UserStatus {
         self.state().status(&self.id)
-    }
-
-    /// Queues a frame to every online session of this account.
-    /// Queues the frame to every online session; returns how many.
-    pub fn deliver(&self, frame: &Frame) -> u64 {
-        let links = lock(&self.links);
-        for link in links.iter() {
-            link.deliver(frame);
-        }
-        links.len() as u64
-    }
-
-    pub fn add_link(&self, link: SessionLink) {
-        lock(&self.links).push(link);
-    }
-
-    /// Removes the links of the given sessions and returns them.
-    pub fn remove_links(&self, sids: &[u64]) -> Vec<SessionLink> {
-        let mut links = lock(&self.links);
-        let (gone, kept) = links.drain(..).partition(|l| sids.contains(&l.sid));
-        *links = kept;
-        gone
     }
 }

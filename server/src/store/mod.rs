@@ -1,61 +1,174 @@
-//! In-memory state: apps, accounts, sessions, subscriptions and friends, and the user-status rules
-//! that change them. Sharded per account (a `DashMap` of accounts, one lock per account): no global
-//! lock on the hot path. In cluster mode ([`crate::cluster`]) [`Backend`] puts the Redis store behind
-//! the same calls.
+//! Apps, accounts, sessions, subscriptions and friends: the user-status rules ([`App`], one place)
+//! over one store interface ([`AppStore`]) with two implementations:
+//! - [`embedded`] (the default): presence in memory, sharded per account (no global lock on the
+//!   hot path); durable data in SQLite ([`durable`]) when a data directory is set;
+//! - [`crate::cluster`] (`--redis`): everything in Redis, shared by the nodes of a cluster.
+//!
+//! Both deliver pushes to this node's sessions through one [`Hub`].
 
 mod account;
 mod app;
-mod backend;
+pub mod durable;
+mod embedded;
 mod fanout;
+mod hub;
 pub mod inspect;
 pub mod live;
 mod rate;
 pub mod rules;
 
-pub use account::Account;
-pub use app::{App, FailedIds, Login};
-pub use backend::{Backend, Presence};
+pub use app::{App, Login, Presence};
 pub use fanout::{EndReason, Frame, SessionCtl, SessionLink};
+pub use hub::{Hub, HubSession};
 
-use crate::config::Config;
+use crate::config::{AppConfig, Config, Settings};
+use async_trait::async_trait;
+use durable::Db;
+use live::{LiveConfig, Monitor};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Which rate window a call counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateOp {
+    Get,
+    Subscribe,
+    Unsubscribe,
+}
+
+/// The storage of one app: the primitives the rules of [`App`] are made of. Arguments are checked
+/// by [`App`] before they reach a store (ids valid and deduplicated, lengths within the limits).
+/// A store error is a Tencent code ([`imsdk_protocol::code::STORE_UNAVAILABLE`] when the database
+/// or Redis cannot be written: then nothing changed).
+#[async_trait]
+pub trait AppStore: Send + Sync {
+    /// Imports accounts (idempotent).
+    async fn import(&self, ids: &[String]) -> Result<(), i32>;
+    /// Registers a session with its account and this node's hub, ending the sessions it displaces
+    /// (same instance id; same platform under `one_per_platform`). 70107 if not imported.
+    async fn login(&self, login: Login) -> Result<(), i32>;
+    /// Removes a session (no-op if already displaced); the last one makes the account OFFLINE
+    /// (`logged_out`: UNLOGINED), clears its custom status and starts its retention clock.
+    async fn end_session(&self, user: &str, sid: u64, logged_out: bool);
+    async fn set_custom_status(&self, user: &str, text: &str) -> Result<(), i32>;
+    /// Status and session platforms of each id (None: not imported).
+    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, i32>;
+    /// Counts a call in the caller's window for `op`; false (not counted) when it is full.
+    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, i32>;
+    /// Adds `ids` to the end of the caller's list, evicting the oldest above the cap; per id,
+    /// whether it is an imported account.
+    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, i32>;
+    /// Removes `ids` from the caller's list (None: all of it).
+    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32>;
+    /// Adds or removes `to` in `from`'s friend list (and the reverse when `both`). 70107 if
+    /// either is not imported.
+    async fn change_friendship(
+        &self,
+        from: &str,
+        to: &str,
+        both: bool,
+        add: bool,
+    ) -> Result<(), i32>;
+    /// Page `page` (of `size`) of the sorted imported ids containing `filter`, and how many match.
+    async fn account_page(
+        &self,
+        filter: &str,
+        page: usize,
+        size: usize,
+    ) -> Result<(usize, Vec<String>), i32>;
+    /// The account's friends (sorted) and subscriptions (oldest first).
+    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), i32>;
+    /// Up to `max` accounts ONLINE now, where the store knows without a query (cluster: none).
+    fn online_ids(&self, max: usize) -> Vec<String>;
+    /// Keeps the app's current settings (and, in a cluster, gives them to every node).
+    async fn save_settings(&self) -> Result<(), i32>;
+    /// Graceful stop of the node.
+    async fn leave(&self);
+    /// Whether the store answers now (`/readyz`).
+    async fn reachable(&self) -> bool;
+}
+
+/// Why the store could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The data directory or its database (a configuration problem: exit status 2).
+    Data(String),
+    /// Redis could not be reached.
+    Redis(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Data(e) => write!(f, "data directory: {e}"),
+            OpenError::Redis(e) => write!(f, "{e}"),
+        }
+    }
+}
 
 /// All apps of the server. Built once at start; apps are never added later, so no lock.
 pub struct Store {
-    apps: HashMap<u64, Backend>,
+    apps: HashMap<u64, Arc<App>>,
+    db: Option<Arc<Db>>,
 }
 
 impl Store {
-    pub fn new(config: &Config) -> Store {
-        let apps = config
-            .apps
-            .iter()
-            .map(|a| (a.sdk_app_id, Backend::Local(Arc::new(App::new(a.clone())))))
-            .collect();
-        Store { apps }
-    }
-
-    /// The in-memory store, or with `[server] redis` set, every app on the shared Redis store
-    /// (connected and registered before this returns).
-    pub async fn open(config: &Config) -> Result<Store, String> {
+    /// The embedded store (durable in `[server] data_dir` when set), or with `[server] redis` set,
+    /// every app on the shared Redis store (connected and registered before this returns). Must
+    /// run inside a tokio runtime (retention timers, cluster tasks).
+    pub async fn open(config: &Config) -> Result<Store, OpenError> {
         if config.server.redis.is_none() {
-            return Ok(Store::new(config));
+            return Store::open_embedded(config).map_err(OpenError::Data);
         }
         let mut apps = HashMap::new();
         for cfg in &config.apps {
-            let app = crate::cluster::ClusterApp::connect(cfg.clone(), &config.server).await?;
-            apps.insert(cfg.sdk_app_id, Backend::Cluster(app));
+            let (live, monitor, hub) = parts(cfg.clone());
+            let store = crate::cluster::ClusterApp::connect(&live, &monitor, &hub, &config.server)
+                .await
+                .map_err(OpenError::Redis)?;
+            apps.insert(cfg.sdk_app_id, Arc::new(App::new(live, monitor, store)));
         }
-        Ok(Store { apps })
+        Ok(Store { apps, db: None })
     }
 
-    pub fn app(&self, sdk_app_id: u64) -> Option<&Backend> {
+    fn open_embedded(config: &Config) -> Result<Store, String> {
+        let db = match &config.server.data_dir {
+            Some(dir) => Some(Arc::new(Db::open(Path::new(dir))?)),
+            None => None,
+        };
+        let old_state = match &config.server.state_file {
+            Some(path) => config::read_state_file(path)?,
+            None => Default::default(),
+        };
+        let mut apps = HashMap::new();
+        for cfg in &config.apps {
+            let loaded = match &db {
+                Some(db) => db.load(cfg.sdk_app_id)?,
+                None => Default::default(),
+            };
+            let cfg = settled(cfg, loaded.settings.as_deref(), &old_state, &db, config)?;
+            let (live, monitor, hub) = parts(cfg);
+            let store = embedded::Embedded::open(&live, &monitor, &hub, db.clone(), loaded);
+            apps.insert(
+                live.get().sdk_app_id,
+                Arc::new(App::new(live, monitor, store)),
+            );
+        }
+        Ok(Store { apps, db })
+    }
+
+    pub fn app(&self, sdk_app_id: u64) -> Option<&Arc<App>> {
         self.apps.get(&sdk_app_id)
     }
 
-    pub fn apps(&self) -> impl Iterator<Item = &Backend> {
+    pub fn apps(&self) -> impl Iterator<Item = &Arc<App>> {
         self.apps.values()
+    }
+
+    /// The embedded store's database, if any (metrics).
+    pub fn db(&self) -> Option<&Db> {
+        self.db.as_deref()
     }
 
     /// Graceful stop: in cluster mode the node's sessions go OFFLINE now.
@@ -64,6 +177,56 @@ impl Store {
             app.leave().await;
         }
     }
+}
+
+use crate::config;
+
+/// The shared parts of an app: its settings, activity monitor and this node's session hub.
+fn parts(cfg: AppConfig) -> (Arc<LiveConfig>, Arc<Monitor>, Arc<Hub>) {
+    (
+        Arc::new(LiveConfig::new(cfg)),
+        Arc::new(Monitor::default()),
+        Arc::new(Hub::default()),
+    )
+}
+
+/// The app's settings at start: the stored ones over the config's; without stored ones, those of
+/// an old state file (then stored, once, and said in the log).
+fn settled(
+    cfg: &AppConfig,
+    stored: Option<&str>,
+    old_state: &std::collections::BTreeMap<String, Settings>,
+    db: &Option<Arc<Db>>,
+    config: &Config,
+) -> Result<AppConfig, String> {
+    if let Some(json) = stored {
+        let saved: Settings =
+            serde_json::from_str(json).map_err(|e| format!("stored settings: {e}"))?;
+        return saved
+            .apply(cfg)
+            .map_err(|e| format!("stored settings: {e}"));
+    }
+    let Some(saved) = old_state.get(&cfg.sdk_app_id.to_string()) else {
+        return Ok(cfg.clone());
+    };
+    let path = config.server.state_file.as_deref().unwrap_or_default();
+    let applied = saved
+        .clone()
+        .apply(cfg)
+        .map_err(|e| format!("state file {path}: {e}"))?;
+    if let Some(db) = db {
+        let json = serde_json::to_string(&Settings::of(&applied)).map_err(|e| e.to_string())?;
+        db.write_blocking(durable::Op::Settings {
+            app: cfg.sdk_app_id,
+            json,
+        })?;
+        tracing::info!(
+            "app {}: settings read from the state file {path}, now kept in {}",
+            cfg.sdk_app_id,
+            db.path().display()
+        );
+    }
+    Ok(applied)
 }
 
 /// Tencent's identifier rule (7003): 1 to 32 bytes of printable ASCII (0x20-0x7e).
@@ -81,4 +244,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     imsdk_usersig::unix_now()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -1,5 +1,5 @@
-//! The argument checks of the user-status calls, shared by the in-memory store and the Redis
-//! cluster store so both answer the same codes in the same order.
+//! The user-status rules that do not depend on where the data is: argument checks (the same codes in
+//! the same order whichever store answers) and who hears a status change.
 
 use crate::config::{AppConfig, Plan};
 use imsdk_protocol::code;
@@ -13,6 +13,13 @@ pub fn check_feature(cfg: &AppConfig) -> Result<(), i32> {
         return Err(code::USER_STATUS_DISABLED);
     }
     Ok(())
+}
+
+/// Whether a status change is pushed to other users (subscribers, friends): the seed gates "status
+/// change notification" behind the Ultimate plan and the console switch, like the calls. A user's
+/// own sessions (multi-device sync) always hear their own changes.
+pub fn notifies_others(cfg: &AppConfig) -> bool {
+    check_feature(cfg).is_ok()
 }
 
 /// get_user_status before its rate check; true when others are asked (then the rate counts).

@@ -379,3 +379,54 @@ pub async fn rest_raw(addr: SocketAddr, path_and_query: &str, body: &str) -> (u1
         .expect("status code");
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
+
+/// One HTTP/1.1 request; returns status, JSON body (Null if none) and the raw head.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value, String) {
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(req.as_bytes()).await.expect("write");
+    let mut resp = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut resp))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    let (head, body) = resp.split_once("\r\n\r\n").expect("http head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+        head.to_owned(),
+    )
+}
+
+pub async fn sign_in(addr: SocketAddr) -> String {
+    let (status, body, head) = http(
+        addr,
+        "POST",
+        "/console/api/login",
+        None,
+        Some(&serde_json::json!({"sdk_app_id": APP, "admin": ADMIN, "secret_key": KEY})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("HttpOnly"), "{head}");
+    body["token"].as_str().expect("token").to_owned()
+}
