@@ -133,7 +133,7 @@ async fn subscribe(ws: &mut Ws, follows: &[usize]) -> Result<(), String> {
 }
 
 /// Sends a request and waits for its reply (pushes in between are skipped); Err unless code 0.
-async fn request(ws: &mut Ws, frame: &ClientFrame) -> Result<(), String> {
+pub async fn request(ws: &mut Ws, frame: &ClientFrame) -> Result<(), String> {
     send(ws, encode(frame)).await?;
     loop {
         let text = next_text(ws).await?;

@@ -9,6 +9,7 @@ mod proc;
 mod report;
 mod sessions;
 mod stats;
+mod storage;
 mod suite;
 
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ const USAGE: &str =
   paced      our server alone at a fixed rate      --rate CHANGES/S --users N --subs N --seconds N
   burst      one change to N subscribers, repeated   --subs N --changes N
   library    call return, A→B latency, RSS (runs target/<profile>/examples/bench)  --changes N
+  storage    durable import, subscribe storm, restart; storm/fan-out/burst in memory vs on disk
+                                                     --accounts N --users N --sessions N --seconds N
 The server under test is imsdk-server next to this binary (build both with --release).";
 
 fn main() -> ExitCode {
@@ -108,7 +111,7 @@ impl Options {
                 "--short" => profile = Profile::Short,
                 "--long" => profile = Profile::Long,
                 name @ ("--sessions" | "--users" | "--subs" | "--seconds" | "--changes"
-                | "--rate") => {
+                | "--rate" | "--accounts") => {
                     let value = it
                         .next()
                         .and_then(|v| v.parse().ok())

@@ -2,8 +2,10 @@
 //! line, its RSS and CPU time read from /proc, killed on drop.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub const APP: u64 = 1_400_000_001;
 pub const KEY: &str = "imsdk-dev-secret-key";
@@ -13,6 +15,29 @@ pub struct ServerProc {
     child: Child,
     pub addr: std::net::SocketAddr,
     config: Option<PathBuf>,
+    /// A data directory of its own, removed with the server.
+    data: Option<PathBuf>,
+}
+
+/// Whether the servers `ours` starts keep durable data (a fresh data directory each) or run in
+/// memory only (`data_dir = ""`): the storage benchmark runs the same benchmarks both ways.
+static DURABLE: AtomicBool = AtomicBool::new(false);
+
+pub fn set_durable(on: bool) {
+    DURABLE.store(on, Ordering::Relaxed);
+}
+
+/// A fresh, empty directory for one server's data.
+pub fn fresh_data_dir(name: &str) -> Result<PathBuf, String> {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "imsdk-bench-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 /// Resident memory and CPU time consumed so far.
@@ -23,15 +48,32 @@ pub struct Usage {
 }
 
 impl ServerProc {
-    /// `imsdk-server` (the release or debug binary next to this one) with accounts u0..u{accounts-1}.
+    /// `imsdk-server` (the release or debug binary next to this one) with accounts u0..u{accounts-1},
+    /// in memory or on a fresh data directory (see [`set_durable`]).
     pub fn ours(accounts: usize, outbound_queue: usize) -> Result<ServerProc, String> {
+        let data = match DURABLE.load(Ordering::Relaxed) {
+            true => Some(fresh_data_dir("data")?),
+            false => None,
+        };
+        let mut server = ServerProc::ours_on(accounts, outbound_queue, data.as_deref())?;
+        server.data = data;
+        Ok(server)
+    }
+
+    /// `imsdk-server` on the data directory `data` (None: in memory only), left in place.
+    pub fn ours_on(
+        accounts: usize,
+        outbound_queue: usize,
+        data: Option<&Path>,
+    ) -> Result<ServerProc, String> {
         let ids: Vec<String> = (0..accounts).map(|i| format!("\"{}\"", user(i))).collect();
         let config = std::env::temp_dir().join(format!(
             "imsdk-bench-{}-{accounts}.toml",
             std::process::id()
         ));
+        let data_dir = data.map_or(String::new(), |d| d.display().to_string());
         let toml = format!(
-            "[server]\noutbound_queue = {outbound_queue}\n\n[[app]]\nsdk_app_id = {APP}\n\
+            "[server]\noutbound_queue = {outbound_queue}\ndata_dir = {data_dir:?}\n\n[[app]]\nsdk_app_id = {APP}\n\
              secret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
              user_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
             ids.join(",")
@@ -75,6 +117,7 @@ impl ServerProc {
                 child,
                 addr,
                 config: None,
+                data: None,
             }),
             None => {
                 let _ = child.kill();
@@ -105,6 +148,9 @@ impl Drop for ServerProc {
         let _ = self.child.wait();
         if let Some(config) = &self.config {
             let _ = std::fs::remove_file(config);
+        }
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
         }
     }
 }

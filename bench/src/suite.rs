@@ -3,7 +3,7 @@
 use crate::client::Target;
 use crate::fanout::{self, Graph, Pace, Until};
 use crate::report::{Row, Verdict};
-use crate::{library, sessions, Options};
+use crate::{library, sessions, storage, Options};
 use std::time::Duration;
 
 /// Notifications in flight when measuring the maximum throughput: at most this many, and about 8
@@ -19,7 +19,10 @@ pub async fn run(
     fd_limit: usize,
 ) -> Result<(Vec<Row>, Vec<String>), String> {
     let all = cmd == "all";
-    if !all && !["idle", "storm", "fanout", "paced", "burst", "library"].contains(&cmd) {
+    let known = [
+        "idle", "storm", "fanout", "paced", "burst", "library", "storage",
+    ];
+    if !all && !known.contains(&cmd) {
         return Err(format!("unknown command {cmd:?}"));
     }
     let mut rows = Vec::new();
@@ -48,6 +51,23 @@ pub async fn run(
         let subs = opts.get("subs", [200, 200, 200]);
         let changes = opts.get("changes", [20, 500, 2_000]) as u64;
         record("burst", burst(subs, changes).await);
+    }
+    if all || cmd == "storage" {
+        let accounts = opts.get("accounts", [2_000, 20_000, 100_000]);
+        let users = opts
+            .get("users", [200, 2_000, 10_000])
+            .min(max_sessions / 2);
+        record(
+            "storage",
+            storage::durable(accounts, users.min(accounts), 100).await,
+        );
+        let sessions = opts.get("sessions", [200, 2_000, 10_000]).min(max_sessions);
+        let fan = opts.get("users", [100, 1_000, 2_000]).min(max_sessions / 2);
+        let secs = opts.get("seconds", [1, 3, 10]) as u64;
+        record(
+            "storage: memory vs data directory",
+            memory_vs_disk(sessions, fan, Duration::from_secs(secs)).await,
+        );
     }
     if all || cmd == "fanout" || cmd == "paced" {
         let users = opts.get("users", [100, 1_000, 2_000]);
@@ -179,6 +199,54 @@ async fn burst(subs: usize, changes: u64) -> Result<Vec<Row>, String> {
             target: target.into(),
             verdict,
         });
+    }
+    Ok(rows)
+}
+
+/// The login storm, the fan-out maximum and the 200-subscriber burst with the server in memory,
+/// then on a data directory, in the same run.
+async fn memory_vs_disk(sessions: usize, users: usize, time: Duration) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for durable in [false, true] {
+        crate::proc::set_durable(durable);
+        let how = if durable {
+            "data directory"
+        } else {
+            "in memory"
+        };
+        let mut add = |mut more: Vec<Row>| {
+            for row in &mut more {
+                row.name = format!("{} [{how}]", row.name);
+            }
+            rows.extend(more);
+        };
+        let storm = sessions::storm(sessions).await;
+        let graph = Graph::ring(users, 20.min(users.saturating_sub(1)).max(1));
+        let max = fanout::run(
+            Target::Ours,
+            &graph,
+            Pace::Window(window(users)),
+            Until::Elapsed(time),
+        )
+        .await;
+        let star = Graph::star(200);
+        let burst = fanout::run(Target::Ours, &star, Pace::Window(200), Until::Changes(200)).await;
+        crate::proc::set_durable(false);
+        add(storm?);
+        let max = max?;
+        add(vec![Row {
+            name: format!("fan-out max ({} users × {})", graph.users, graph.fanout),
+            measured: format!("{:.0} notifications/s; {}", max.rate, resources(&max)),
+            target: "within 10% of in memory".into(),
+            verdict: Verdict::Info,
+        }]);
+        let burst = burst?;
+        add(vec![Row {
+            name: "one change to 200 subscribers, all delivered (200 changes)".into(),
+            measured: format!("p50/p99/max {}", burst.all_delivered.ms()),
+            target: "within 10% of in memory".into(),
+            verdict: Verdict::Info,
+        }]);
     }
     Ok(rows)
 }

@@ -50,7 +50,8 @@ pub struct ServerSettings {
     pub node_timeout_ms: u64,
     /// Directory of the embedded store's database (`imsdk.db`, docs/STORAGE.md): accounts,
     /// friends, subscriptions and console settings survive restarts. The binary defaults it to
-    /// `./imsdk-data`; None (in-process servers only): nothing is written, everything is lost at exit.
+    /// `./imsdk-data`; None or "" (benchmarks, throwaway runs): nothing is written, everything is
+    /// lost at exit.
     /// Ignored in cluster mode (`redis`), where Redis holds that data.
     pub data_dir: Option<String>,
     /// A settings file of an older version (console changes as JSON): read once at start into the

@@ -395,3 +395,34 @@ async fn an_old_state_file_is_read_once_into_the_database() {
     let server = start(durable_config(dir.path()));
     assert_eq!(heartbeat(&server).await, 55);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_retention_clock_of_a_stored_list_runs_on_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let make = || {
+        let mut cfg = durable_config(dir.path());
+        cfg.apps[0].limits.subscription_retention_s = 1;
+        cfg
+    };
+    let server = start(make());
+    let mut alice = Client::login(server.addr(), "alice", "Linux", "a").await;
+    assert_eq!(alice.subscribe(&["bob"]).await.code, 0);
+    alice.drop_tcp();
+    let mut bob = Client::login(server.addr(), "bob", "Linux", "b").await;
+    // alice OFFLINE, as bob queries it: her clock started (and was queued to disk) before.
+    while statuses(&bob.get(&["alice"]).await)[0].user_status_status_type != UserStatusType::Offline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.shutdown();
+    let started = std::time::Instant::now();
+    let server = start(make());
+    let token = sign_in(server.addr()).await;
+    while !lists(server.addr(), &token, "alice").await.1.is_empty() {
+        assert!(
+            started.elapsed() < WAIT,
+            "the list is dropped about 1 s after alice left"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -264,7 +264,7 @@ impl AppStore for Embedded {
             .account(&login.user_id)
             .ok_or(code::ACCOUNT_NOT_FOUND)?;
         let one_per_platform = self.cfg.get().login_policy == LoginPolicy::OnePerPlatform;
-        let came_online = self.mutate(&acc, |st| {
+        let stop_clock = self.mutate(&acc, |st| {
             let displaced: Vec<(u64, EndReason)> = st
                 .sessions
                 .iter()
@@ -278,7 +278,8 @@ impl AppStore for Embedded {
                     }
                 })
                 .collect();
-            let was_offline = st.sessions.is_empty();
+            // The retention clock matters only for an account with a list (see `subscribe`).
+            let clock_runs = st.sessions.is_empty() && !st.subscriptions.is_empty();
             st.sessions
                 .retain(|s| !displaced.iter().any(|(sid, _)| *sid == s.sid));
             st.sessions.push(SessionInfo {
@@ -297,9 +298,9 @@ impl AppStore for Embedded {
                     instance_id: login.instance_id,
                 },
             );
-            was_offline
+            clock_runs
         });
-        if came_online {
+        if stop_clock {
             self.persist_offline_since(&acc.id, None);
         }
         Ok(())
@@ -326,7 +327,8 @@ impl AppStore for Embedded {
             };
             st.custom_status.clear();
             st.offline_gen += 1;
-            Some(st.offline_gen)
+            // No list, nothing to drop: no clock (a list is only made while online).
+            (!st.subscriptions.is_empty()).then_some(st.offline_gen)
         });
         if let Some(gen) = offline_gen {
             let now = unix_now_ms();
@@ -408,6 +410,13 @@ impl AppStore for Embedded {
                 user: caller.to_owned(),
                 target: Some(e.clone()),
             }));
+            // The caller is online: its list has no retention clock running (an old one, from
+            // a list already dropped, must not apply to this one after a restart).
+            ops.push(Op::OfflineSince {
+                app: self.app_id,
+                user: caller.to_owned(),
+                at_ms: None,
+            });
             self.persist(ops).await?;
         }
         acc.state().subscriptions = list;

@@ -133,9 +133,10 @@ impl Store {
     }
 
     fn open_embedded(config: &Config) -> Result<Store, String> {
-        let db = match &config.server.data_dir {
-            Some(dir) => Some(Arc::new(Db::open(Path::new(dir))?)),
-            None => None,
+        // An empty directory name: in memory only, as with none (benchmarks, throwaway runs).
+        let db = match config.server.data_dir.as_deref() {
+            Some(dir) if !dir.is_empty() => Some(Arc::new(Db::open(Path::new(dir))?)),
+            _ => None,
         };
         let old_state = match &config.server.state_file {
             Some(path) => config::read_state_file(path)?,
