@@ -145,6 +145,11 @@ pub struct AppConfig {
     /// When set, callbacks carry `RequestTime` and `Sign` (hex SHA-256 of token + RequestTime).
     #[serde(default)]
     pub callback_token: Option<String>,
+    /// A login with a valid UserSig of an account not imported imports it first (instead of
+    /// 70107). For local development: the binary turns it on for the embedded dev app only (no
+    /// `--config`); off unless a config file says so.
+    #[serde(default)]
+    pub auto_import_accounts: bool,
 }
 
 fn default_heartbeat_timeout_s() -> u64 {
@@ -219,6 +224,7 @@ impl Config {
                 limits: Limits::default(),
                 callback_url: None,
                 callback_token: None,
+                auto_import_accounts: false,
             }],
         }
     }

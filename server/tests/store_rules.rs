@@ -214,3 +214,41 @@ async fn plan_and_switch_gate_pushes_redis() {
     }));
     gating(server.addr()).await;
 }
+
+/// `auto_import_accounts` (the dev app of the binary): a valid UserSig of an unknown account
+/// imports it at login; without it the login answers 70107.
+async fn auto_import(on: Config, off: Config) {
+    let server = start(on);
+    let _zoe = Client::login(server.addr(), "zoe", "Linux", "z").await;
+    let answer = rest(
+        server.addr(),
+        "/v4/openim/query_online_status",
+        &json!({"To_Account": ["zoe"]}),
+    )
+    .await;
+    assert_eq!(answer["QueryResult"][0]["Status"], "Online", "{answer}");
+    drop(server);
+    let server = start(off);
+    let mut c = Client::connect(server.addr()).await;
+    let reply = c.send_frame(&login_frame("zoe", "Linux", "z")).await;
+    assert_eq!(reply.code, imsdk_protocol::code::ACCOUNT_NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_import_embedded() {
+    auto_import(
+        config(|app| app.auto_import_accounts = true),
+        config(|_| {}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_import_redis() {
+    let redis = Redis::start();
+    auto_import(
+        node_config(&redis, 3000, |app| app.auto_import_accounts = true),
+        node_config(&redis, 3000, |_| {}),
+    )
+    .await;
+}

@@ -67,7 +67,14 @@ impl App {
         Ok(invalid)
     }
 
+    /// Joins the session to its account (the caller verified its UserSig). With
+    /// `auto_import_accounts`, an account not imported yet is imported first.
     pub async fn login(&self, login: Login) -> Result<(), i32> {
+        if self.cfg().auto_import_accounts {
+            self.store
+                .import(std::slice::from_ref(&login.user_id))
+                .await?;
+        }
         self.store.login(login).await
     }
 
