@@ -1,9 +1,11 @@
 //! The seed's story with three users, each a real SDK instance driven through the C ABI.
 //!
-//! `cargo run --release --example demo` starts an in-process `imsdk-server` (or uses the one at
-//! `IMSDK_SERVER_URL`, importing the accounts through its admin REST API), then re-runs itself
-//! once per user, since the library is one per process: `demo --user NAME --url URL`. The parent
-//! sends each child one command per line and prints what every user sees.
+//! `cargo run --release -p imsdk-demo` starts an in-process `imsdk-server` (or uses the one at
+//! `IMSDK_SERVER_URL`, importing the accounts through its admin REST API with the app's
+//! `IMSDK_SECRET_KEY`, the development key by default), then re-runs itself once per user, since
+//! the library is one per process: `imsdk-demo --user NAME --url URL`. The parent sends each child
+//! one command per line and prints what every user sees. `tests/demo.rs` of the library runs it
+//! as a test.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::io::{BufRead, BufReader, Write};
@@ -177,15 +179,20 @@ fn forward(name: &'static str, out: std::process::ChildStdout, tx: Sender<(&'sta
     });
 }
 
-/// Imports the demo's accounts into an external server (admin REST, dev app and key).
+/// The app's secret key: `IMSDK_SECRET_KEY` for an external server, else the development key.
+/// The user processes inherit the variable, so their UserSigs match the server's app too.
+fn secret_key() -> String {
+    std::env::var("IMSDK_SECRET_KEY").unwrap_or_else(|_| DEV_KEY.into())
+}
+
+/// Imports the demo's accounts into an external server (admin REST, app 1400000001).
 fn import_accounts(ws_url: &str) {
     let host = ws_url
         .trim_start_matches("ws://")
         .split('/')
         .next()
         .unwrap_or("127.0.0.1:7788");
-    let key = std::env::var("IMSDK_SECRET_KEY").unwrap_or_else(|_| DEV_KEY.into());
-    let admin_sig = imsdk_usersig::generate(APP, &key, "administrator", 3600);
+    let admin_sig = imsdk_usersig::generate(APP, &secret_key(), "administrator", 3600);
     for (user, _) in USERS {
         let body = format!(r#"{{"UserID":"{user}"}}"#);
         let path = format!(
@@ -329,7 +336,8 @@ fn child(user: &str, url: &str) {
             "login" => {
                 let (u, s) = (
                     CString::new(user).expect("c"),
-                    CString::new(imsdk_usersig::generate(APP, DEV_KEY, user, 86_400)).expect("c"),
+                    CString::new(imsdk_usersig::generate(APP, &secret_key(), user, 86_400))
+                        .expect("c"),
                 );
                 call(cmd, || unsafe {
                     TIMLogin(u.as_ptr(), s.as_ptr(), cb, std::ptr::null())
