@@ -35,6 +35,10 @@ cargo test --workspace
 echo "== no-op build: a second cargo command with nothing changed compiles nothing"
 bash scripts/check-noop-build.sh
 
+# The Debian package: built, installed with dpkg -i, run as its unit would run it, purged.
+echo "== Debian package (scripts/test-deb.sh)"
+bash scripts/test-deb.sh
+
 echo "== web console: end to end in headless Chromium against the imsdk-server binary"
 cargo build -p imsdk-server
 (cd console && CONSOLE_TEST_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/imsdk-server" npm run test:browser)

@@ -1,4 +1,4 @@
-// Starts the real imsdk-server binary on a free port with a fresh config and state file, and talks
+// Starts the real imsdk-server binary on a free port with a fresh config and data directory, and talks
 // to it as a client would (WebSocket protocol, docs/PROTOCOL.md).
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -24,7 +24,10 @@ friend_status_notify = true
 accounts = ["alice", "bob"]
 `,
   );
-  const proc = spawn(BIN, ["--config", config, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const data = join(dir, "data");
+  const proc = spawn(BIN, ["--config", config, "--data-dir", data, "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   const addr = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`no listening line in 20 s: ${out}`)), 20000);

@@ -18,18 +18,19 @@ pub fn apply(
     let mut table = Table::try_from(base).map_err(|e| ConfigError(e.to_string()))?;
     let mut changed = false;
     for (name, value) in vars {
-        let (section, key) = if let Some(key) = name.strip_prefix(SERVER_PREFIX) {
-            (server_table(&mut table), key.to_ascii_lowercase())
-        } else if let Some(key) = name.strip_prefix(APP_PREFIX) {
-            let key = key.to_ascii_lowercase();
-            let app = first_app(&mut table)
-                .ok_or_else(|| ConfigError(format!("{name}: no [[app]] to apply it to")))?;
-            match key.strip_prefix(LIMITS) {
-                Some(limit) => (sub_table(app, "limits"), limit.to_owned()),
-                None => (app, key),
-            }
-        } else {
+        let Some((section, key)) = target(&name) else {
             continue;
+        };
+        let section = match section {
+            Section::Server => server_table(&mut table),
+            Section::App | Section::AppLimits => {
+                let app = first_app(&mut table)
+                    .ok_or_else(|| ConfigError(format!("{name}: no [[app]] to apply it to")))?;
+                match section {
+                    Section::AppLimits => sub_table(app, "limits"),
+                    _ => app,
+                }
+            }
         };
         section.insert(key, parse(&value));
         changed = true;
@@ -43,6 +44,35 @@ pub fn apply(
     config.validate()?;
     Ok(config)
 }
+
+/// The table a variable sets a key of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `[server]`
+    Server,
+    /// The first `[[app]]`.
+    App,
+    /// The first app's `[app.limits]`.
+    AppLimits,
+}
+
+/// Which setting a variable names (`IMSDK_APP_LIMITS_RATE_CALLS`: `AppLimits`, `rate_calls`);
+/// None for any other variable. The key is not checked here (`apply` refuses unknown ones).
+pub fn target(name: &str) -> Option<(Section, String)> {
+    if let Some(key) = name.strip_prefix(SERVER_PREFIX) {
+        return Some((Section::Server, key.to_ascii_lowercase()));
+    }
+    let key = name.strip_prefix(APP_PREFIX)?.to_ascii_lowercase();
+    Some(match key.strip_prefix(LIMITS) {
+        Some(limit) => (Section::AppLimits, limit.to_owned()),
+        None => (Section::App, key),
+    })
+}
+
+/// Settings without a default value, absent from a serialised config until set.
+pub const OPTIONAL_SERVER_KEYS: [&str; 5] =
+    ["tls_cert", "tls_key", "redis", "data_dir", "state_file"];
+pub const OPTIONAL_APP_KEYS: [&str; 2] = ["callback_url", "callback_token"];
 
 fn parse(text: &str) -> Value {
     toml::from_str::<Table>(&format!("v = {text}"))
@@ -92,7 +122,7 @@ pub fn help() -> String {
             value,
         );
     }
-    for key in ["tls_cert", "tls_key", "redis", "data_dir", "state_file"] {
+    for key in OPTIONAL_SERVER_KEYS {
         line(
             format!("{SERVER_PREFIX}{}", key.to_ascii_uppercase()),
             &"none",
@@ -117,7 +147,7 @@ pub fn help() -> String {
             }
         }
     }
-    for key in ["callback_url", "callback_token"] {
+    for key in OPTIONAL_APP_KEYS {
         line(format!("{APP_PREFIX}{}", key.to_ascii_uppercase()), &"none");
     }
     out

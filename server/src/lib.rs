@@ -3,9 +3,11 @@
 //! JSON frames over WebSocket at `/ws` (see `docs/PROTOCOL.md`) and Tencent's admin REST API on the
 //! same port. Start it in-process with [`ServerHandle::start`] or run the `imsdk-server` binary.
 
+pub mod build_info;
 pub mod cluster;
 pub mod config;
 pub mod config_env;
+pub mod config_report;
 mod conn;
 pub mod console;
 mod guard;

@@ -72,13 +72,7 @@ async fn rust_log_sets_the_level() {
     let mut server = spawn(&["--listen", "127.0.0.1:0"], &[]);
     let _alice = Client::login(server.addr, "alice", "Windows", "pc").await;
     let mut carol = Client::connect(server.addr).await;
-    assert_ne!(
-        carol
-            .send_frame(&login_frame("carol", "iOS", "i"))
-            .await
-            .code,
-        0
-    );
+    assert_ne!(carol.send_frame(&refused_login("carol")).await.code, 0);
     assert_eq!(server.terminate(Duration::from_secs(10)).0, Some(0));
     let logs = server.logs();
     assert!(
@@ -92,13 +86,7 @@ async fn rust_log_sets_the_level() {
 
     let mut server = spawn(&["--listen", "127.0.0.1:0"], &[("RUST_LOG", "warn")]);
     let mut carol = Client::connect(server.addr).await;
-    assert_ne!(
-        carol
-            .send_frame(&login_frame("carol", "iOS", "i"))
-            .await
-            .code,
-        0
-    );
+    assert_ne!(carol.send_frame(&refused_login("carol")).await.code, 0);
     assert_eq!(server.terminate(Duration::from_secs(10)).0, Some(0));
     let logs = server.logs();
     assert!(!logs.contains("login refused"), "{logs}");
@@ -168,4 +156,14 @@ async fn settings_come_from_env_and_bad_ones_exit_2() {
         assert_ne!(out.status.code(), Some(0), "{name}");
         assert!(!out.stderr.is_empty(), "{name}: an error on stderr");
     }
+}
+
+/// A login the server refuses: a UserSig made with another key (the dev app imports any account
+/// on its first valid login, so an unknown account is no longer a refusal).
+fn refused_login(user: &str) -> imsdk_protocol::ClientFrame {
+    let mut frame = login_frame(user, "iOS", "i");
+    if let imsdk_protocol::ClientFrame::Login { user_sig, .. } = &mut frame {
+        *user_sig = imsdk_usersig::generate(APP, "not-the-key", user, 3600);
+    }
+    frame
 }

@@ -426,3 +426,59 @@ async fn the_retention_clock_of_a_stored_list_runs_on_across_a_restart() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_backs_up_and_refuses_a_bad_or_newer_data_directory() {
+    let bin = env!("CARGO_BIN_EXE_imsdk-server");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.display().to_string();
+    let env = [("IMSDK_DATA_DIR", data_s.as_str())];
+    let server = ops_common::Process::spawn(&["--listen", "127.0.0.1:0"], &env);
+    assert_eq!(
+        import(server.addr, &["zed".to_owned()]).await["ErrorCode"],
+        0
+    );
+    // `imsdk-server backup` while the server runs.
+    let copy = dir.path().join("copy.db");
+    let out = std::process::Command::new(bin)
+        .args(["backup", "--data-dir", &data_s, copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+    let restored = dir.path().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    std::fs::copy(&copy, restored.join(durable::DB_FILE)).unwrap();
+    let restored_s = restored.display().to_string();
+    let server = ops_common::Process::spawn(
+        &["--listen", "127.0.0.1:0"],
+        &[("IMSDK_DATA_DIR", restored_s.as_str())],
+    );
+    assert_eq!(imported(server.addr, &["zed".to_owned()]).await.len(), 1);
+    drop(server);
+    // Exit 2 with the reason, before listening: a file as the directory, a newer schema.
+    let run = |data: &str| {
+        std::process::Command::new(bin)
+            .args(["--listen", "127.0.0.1:0", "--data-dir", data])
+            .output()
+            .unwrap()
+    };
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = run(file.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a-file"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    let conn = rusqlite::Connection::open(restored.join(durable::DB_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", durable::SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(conn);
+    let out = run(&restored_s);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer imsdk-server"));
+}

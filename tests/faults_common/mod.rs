@@ -57,7 +57,9 @@ impl ServerProcess {
             listen.replace([':', '.'], "_")
         ));
         std::fs::write(&path, toml).expect("write config");
+        // In memory, as a fresh server: these tests restart it and expect nothing kept.
         let mut child = Command::new(server_binary())
+            .env("IMSDK_DATA_DIR", "")
             .args([
                 "--config",
                 path.to_str().expect("utf-8 path"),

@@ -1,5 +1,7 @@
 //! Prometheus metrics of one server, rendered at `GET /metrics` (text format). A registry per
 //! server (not a process-global recorder): several servers in one process keep their own figures.
+//! The server's own metrics are `imsdk_*`; on Linux the standard `process_*` metrics of the
+//! process are read from /proc at each scrape (`process` below).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +30,12 @@ pub struct KindLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabel {
+    pub version: &'static str,
+    pub commit: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
     /// `ok`, `failed` (after every retry) or `dropped` (queue full).
     pub result: &'static str,
@@ -53,7 +61,22 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("imsdk");
+        let mut root = Registry::default();
+        #[cfg(target_os = "linux")]
+        root.register_collector(Box::new(process::ProcessCollector));
+        let registry = root.sub_registry_with_prefix("imsdk");
+        let build_info = Family::<BuildLabel, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabel {
+                version: crate::build_info::VERSION,
+                commit: crate::build_info::COMMIT,
+            })
+            .set(1);
+        registry.register(
+            "build_info",
+            "Always 1: the version and git commit of this binary",
+            build_info,
+        );
         let sessions_online = Family::<AppLabel, Gauge>::default();
         let logins = Family::<LoginLabel, Counter>::default();
         let notifications_sent = Counter::default();
@@ -98,7 +121,7 @@ impl Metrics {
             webhooks.clone(),
         );
         Metrics {
-            registry,
+            registry: root,
             sessions_online,
             logins,
             notifications_sent,
@@ -147,5 +170,125 @@ impl Metrics {
         if code == imsdk_protocol::code::STORE_UNAVAILABLE {
             self.store_errors.inc();
         }
+    }
+}
+
+/// The process metrics every Prometheus client library exports (same names and meaning, so
+/// dashboards built for them work), read from /proc/self at each scrape: nothing runs between scrapes.
+#[cfg(target_os = "linux")]
+mod process {
+    use prometheus_client::collector::Collector;
+    use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+    use prometheus_client::metrics::counter::ConstCounter;
+    use prometheus_client::metrics::gauge::ConstGauge;
+
+    #[derive(Debug)]
+    pub struct ProcessCollector;
+
+    impl Collector for ProcessCollector {
+        fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+            // A figure /proc does not give (a hardened kernel, a sandbox) is left out, not made up.
+            let stat = Stat::read();
+            if let Some(stat) = &stat {
+                let cpu = ConstCounter::new(stat.cpu_seconds);
+                cpu.encode(encoder.encode_descriptor(
+                    "process_cpu_seconds",
+                    "Total user and system CPU time spent in seconds",
+                    None,
+                    cpu.metric_type(),
+                )?)?;
+            }
+            if let Some(rss) = resident_bytes() {
+                let rss = ConstGauge::new(rss);
+                rss.encode(encoder.encode_descriptor(
+                    "process_resident_memory_bytes",
+                    "Resident memory size in bytes",
+                    None,
+                    rss.metric_type(),
+                )?)?;
+            }
+            if let Some(fds) = open_fds() {
+                let fds = ConstGauge::new(fds);
+                fds.encode(encoder.encode_descriptor(
+                    "process_open_fds",
+                    "Number of open file descriptors",
+                    None,
+                    fds.metric_type(),
+                )?)?;
+            }
+            if let Some(start) = stat.and_then(|s| s.start_time_seconds) {
+                let start = ConstGauge::new(start);
+                start.encode(encoder.encode_descriptor(
+                    "process_start_time_seconds",
+                    "Start time of the process since unix epoch in seconds",
+                    None,
+                    start.metric_type(),
+                )?)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// What /proc/self/stat says (proc(5)).
+    struct Stat {
+        cpu_seconds: f64,
+        start_time_seconds: Option<f64>,
+    }
+
+    impl Stat {
+        fn read() -> Option<Stat> {
+            let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+            // The command name (field 2) is in parentheses and may hold spaces: count after it.
+            let after_name = &text[text.rfind(')')? + 1..];
+            let fields: Vec<&str> = after_name.split_whitespace().collect();
+            // Fields 14 and 15 (utime, stime) and 22 (starttime), in clock ticks; field 3 is
+            // fields[0] here.
+            let field = |n: usize| fields.get(n - 3)?.parse::<f64>().ok();
+            let ticks = clock_ticks_per_second()?;
+            let cpu_seconds = (field(14)? + field(15)?) / ticks;
+            let start_time_seconds = field(22)
+                .zip(boot_time_seconds())
+                .map(|(start, boot)| boot + start / ticks);
+            Some(Stat {
+                cpu_seconds,
+                start_time_seconds,
+            })
+        }
+    }
+
+    fn clock_ticks_per_second() -> Option<f64> {
+        // SAFETY: sysconf only reads a configuration value.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        (ticks > 0).then_some(ticks as f64)
+    }
+
+    /// `btime` of /proc/stat: when the system booted, in Unix seconds.
+    fn boot_time_seconds() -> Option<f64> {
+        let text = std::fs::read_to_string("/proc/stat").ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("btime "))?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// `VmRSS` of /proc/self/status (in kB there).
+    fn resident_bytes() -> Option<i64> {
+        let text = std::fs::read_to_string("/proc/self/status").ok()?;
+        let kb: i64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb * 1024)
+    }
+
+    /// Entries of /proc/self/fd (the directory handle read_dir holds is one of them, as the
+    /// client libraries count it too).
+    fn open_fds() -> Option<i64> {
+        Some(std::fs::read_dir("/proc/self/fd").ok()?.count() as i64)
     }
 }

@@ -28,15 +28,16 @@ impl NodeProcess {
             .stdout(Stdio::piped())
             .spawn()
             .expect("imsdk-server binary (examples: build it with --release first)");
-        let line = child
-            .stdout
-            .take()
-            .and_then(|out| BufReader::new(out).lines().next()?.ok())
-            .unwrap_or_default();
-        let addr = line
-            .strip_prefix("imsdk-server listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("listening line, got {line:?}"));
+        // Earlier lines (the data directory) come first.
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.strip_prefix("imsdk-server listening on ")
+                    .and_then(|a| a.parse().ok())
+            })
+            .expect("listening line");
         NodeProcess { child, addr }
     }
 

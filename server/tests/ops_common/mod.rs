@@ -113,6 +113,8 @@ pub async fn slow_receiver(
     (format!("http://{addr}/cb"), done)
 }
 
+static SPAWNED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The `imsdk-server` binary, running; killed when dropped. Its stderr (the logs) is collected.
 pub struct Process {
     pub child: std::process::Child,
@@ -126,7 +128,14 @@ impl Process {
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
         use std::io::{BufRead, BufReader, Read};
         use std::process::{Command, Stdio};
+        // A fresh data directory unless `env` names one (the default is ./imsdk-data).
+        let data = std::env::temp_dir().join(format!(
+            "imsdk-ops-{}-{}",
+            std::process::id(),
+            SPAWNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let mut child = Command::new(env!("CARGO_BIN_EXE_imsdk-server"))
+            .env("IMSDK_DATA_DIR", &data)
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -1,9 +1,11 @@
 //! The seed's story with three users, each a real SDK instance driven through the C ABI.
 //!
-//! `cargo run --release --example demo` starts an in-process `imsdk-server` (or uses the one at
-//! `IMSDK_SERVER_URL`, importing the accounts through its admin REST API), then re-runs itself
-//! once per user, since the library is one per process: `demo --user NAME --url URL`. The parent
-//! sends each child one command per line and prints what every user sees.
+//! `cargo run --release -p imsdk-demo` starts an in-process `imsdk-server` (or uses the one at
+//! `IMSDK_SERVER_URL`, importing the accounts through its admin REST API with the app's
+//! `IMSDK_SECRET_KEY`, the development key by default), then re-runs itself once per user, since
+//! the library is one per process: `imsdk-demo --user NAME --url URL`. The parent sends each child
+//! one command per line and prints what every user sees. `tests/demo.rs` of the library runs it
+//! as a test.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::io::{BufRead, BufReader, Write};
@@ -91,18 +93,26 @@ fn step(text: &str) {
 }
 
 fn parent() {
-    let (url, _server) = match std::env::var("IMSDK_SERVER_URL") {
+    let (url, server, data) = match std::env::var("IMSDK_SERVER_URL") {
         Ok(url) => {
             import_accounts(&url);
-            (url, None)
+            (url, None, None)
         }
         Err(_) => {
             let mut config = imsdk_server::config::Config::dev_default();
             config.apps[0].accounts = USERS.iter().map(|(u, _)| u.to_string()).collect();
+            // A fresh data directory of the demo's own (the embedded store's database,
+            // docs/STORAGE.md), removed when the demo ends.
+            let data = std::env::temp_dir().join(format!("imsdk-demo-{}", std::process::id()));
+            config.server.data_dir = Some(data.display().to_string());
             let server =
                 imsdk_server::ServerHandle::start(config, "127.0.0.1:0".parse().expect("addr"))
                     .expect("start imsdk-server");
-            (format!("ws://{}/ws", server.addr()), Some(server))
+            (
+                format!("ws://{}/ws", server.addr()),
+                Some(server),
+                Some(data),
+            )
         }
     };
     println!("imsdk demo: three users on {url}");
@@ -164,6 +174,10 @@ fn parent() {
         let _ = writeln!(u.stdin, "quit");
         let _ = u.process.wait();
     }
+    drop(server);
+    if let Some(data) = data {
+        let _ = std::fs::remove_dir_all(data);
+    }
     println!("\ndone.");
 }
 
@@ -177,15 +191,20 @@ fn forward(name: &'static str, out: std::process::ChildStdout, tx: Sender<(&'sta
     });
 }
 
-/// Imports the demo's accounts into an external server (admin REST, dev app and key).
+/// The app's secret key: `IMSDK_SECRET_KEY` for an external server, else the development key.
+/// The user processes inherit the variable, so their UserSigs match the server's app too.
+fn secret_key() -> String {
+    std::env::var("IMSDK_SECRET_KEY").unwrap_or_else(|_| DEV_KEY.into())
+}
+
+/// Imports the demo's accounts into an external server (admin REST, app 1400000001).
 fn import_accounts(ws_url: &str) {
     let host = ws_url
         .trim_start_matches("ws://")
         .split('/')
         .next()
         .unwrap_or("127.0.0.1:7788");
-    let key = std::env::var("IMSDK_SECRET_KEY").unwrap_or_else(|_| DEV_KEY.into());
-    let admin_sig = imsdk_usersig::generate(APP, &key, "administrator", 3600);
+    let admin_sig = imsdk_usersig::generate(APP, &secret_key(), "administrator", 3600);
     for (user, _) in USERS {
         let body = format!(r#"{{"UserID":"{user}"}}"#);
         let path = format!(
@@ -329,7 +348,8 @@ fn child(user: &str, url: &str) {
             "login" => {
                 let (u, s) = (
                     CString::new(user).expect("c"),
-                    CString::new(imsdk_usersig::generate(APP, DEV_KEY, user, 86_400)).expect("c"),
+                    CString::new(imsdk_usersig::generate(APP, &secret_key(), user, 86_400))
+                        .expect("c"),
                 );
                 call(cmd, || unsafe {
                     TIMLogin(u.as_ptr(), s.as_ptr(), cb, std::ptr::null())
