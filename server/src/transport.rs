@@ -32,12 +32,13 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(config: &Config, store: Store, shutdown: watch::Receiver<bool>) -> Shared {
+        let ops = Arc::new(crate::ops::Ops::start(config, store.db()));
         Shared {
             store,
             settings: config.server.clone(),
             guard: Arc::new(crate::guard::Guard::new(&config.server)),
             shutdown,
-            ops: Arc::new(crate::ops::Ops::start(config)),
+            ops,
             sessions: AtomicUsize::new(0),
             idle: Notify::new(),
             next_sid: AtomicU64::new(1),

@@ -482,3 +482,23 @@ async fn the_binary_backs_up_and_refuses_a_bad_or_newer_data_directory() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer imsdk-server"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_report_the_stores_commits_latency_and_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(durable_config(dir.path()));
+    let addr = server.addr();
+    let scrape = || async move { ops_common::get(addr, "/metrics").await.1 };
+    let before = scrape().await;
+    let commits = |page: &str| ops_common::metric(page, "imsdk_store_commits_total");
+    let ids: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
+    assert_eq!(import(addr, &ids).await["ErrorCode"], 0);
+    let after = scrape().await;
+    assert!(commits(&after) >= commits(&before) + 1.0, "{after}");
+    assert!(ops_common::metric(&after, "imsdk_store_commit_seconds_total") > 0.0);
+    assert!(ops_common::metric(&after, "imsdk_store_size_bytes") > 0.0);
+    assert_eq!(
+        ops_common::metric(&after, "imsdk_store_write_failures_total"),
+        0.0
+    );
+}

@@ -61,7 +61,18 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
+        Metrics::with_store(None)
+    }
+
+    /// With the embedded store's database: its commits, commit time, failed writes and size.
+    pub fn with_store(db: Option<&crate::store::durable::Db>) -> Metrics {
         let mut root = Registry::default();
+        if let Some(db) = db {
+            root.register_collector(Box::new(store::StoreCollector {
+                stats: std::sync::Arc::clone(&db.stats),
+                path: db.path().to_owned(),
+            }));
+        }
         #[cfg(target_os = "linux")]
         root.register_collector(Box::new(process::ProcessCollector));
         let registry = root.sub_registry_with_prefix("imsdk");
@@ -290,5 +301,66 @@ mod process {
     /// client libraries count it too).
     fn open_fds() -> Option<i64> {
         Some(std::fs::read_dir("/proc/self/fd").ok()?.count() as i64)
+    }
+}
+
+/// The embedded store's figures, read at each scrape.
+mod store {
+    use crate::store::durable::DbStats;
+    use prometheus_client::collector::Collector;
+    use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+    use prometheus_client::metrics::counter::ConstCounter;
+    use prometheus_client::metrics::gauge::ConstGauge;
+    use std::path::PathBuf;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    pub struct StoreCollector {
+        pub stats: Arc<DbStats>,
+        pub path: PathBuf,
+    }
+
+    impl Collector for StoreCollector {
+        fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+            let s = &self.stats;
+            let counters = [
+                (
+                    "imsdk_store_commits",
+                    "Transactions committed by the store's writer (each may group many calls)",
+                    s.commits.load(Ordering::Relaxed) as f64,
+                ),
+                (
+                    "imsdk_store_commit_seconds",
+                    "Time spent committing, fsync included (divide by commits: write latency)",
+                    s.commit_micros.load(Ordering::Relaxed) as f64 / 1e6,
+                ),
+                (
+                    "imsdk_store_write_failures",
+                    "Writes that failed (answered 6012) or soft writes dropped on a full queue",
+                    s.failed.load(Ordering::Relaxed) as f64,
+                ),
+            ];
+            for (name, help, value) in counters {
+                let c = ConstCounter::new(value);
+                c.encode(encoder.encode_descriptor(name, help, None, c.metric_type())?)?;
+            }
+            let size: u64 = ["", "-wal"]
+                .iter()
+                .filter_map(|ext| {
+                    let mut p = self.path.clone().into_os_string();
+                    p.push(ext);
+                    std::fs::metadata(p).ok().map(|m| m.len())
+                })
+                .sum();
+            let g = ConstGauge::new(size as i64);
+            g.encode(encoder.encode_descriptor(
+                "imsdk_store_size_bytes",
+                "Size of the database file and its write-ahead log",
+                None,
+                g.metric_type(),
+            )?)?;
+            Ok(())
+        }
     }
 }

@@ -29,8 +29,9 @@ pub struct Ops {
 
 impl Ops {
     /// Starts the webhook task (call inside the server's runtime).
-    pub fn start(config: &Config) -> Ops {
-        let metrics = Arc::new(metrics::Metrics::new());
+    /// `db`: the embedded store's database, whose writes and size `/metrics` reports.
+    pub fn start(config: &Config, db: Option<&crate::store::durable::Db>) -> Ops {
+        let metrics = Arc::new(metrics::Metrics::with_store(db));
         let webhooks = webhook::Webhooks::start(&config.server, Arc::clone(&metrics));
         Ops {
             metrics,

@@ -205,7 +205,7 @@ impl Db {
         })
     }
 
-    /// The database file.
+    /// The database file (its `-wal` file beside it).
     pub fn path(&self) -> &Path {
         &self.path
     }
