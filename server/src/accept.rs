@@ -54,8 +54,11 @@ pub async fn serve(
     let limits = Arc::new(limits);
     let mut warned = false;
     loop {
+        let stopping = async {
+            let _ = stop.wait_for(|s| *s).await;
+        };
         let (tcp, peer) = tokio::select! {
-            _ = stop.wait_for(|s| *s) => break,
+            () = stopping => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 // Out of descriptors and the like: back off instead of spinning.
@@ -86,7 +89,8 @@ pub async fn serve(
             open: Arc::clone(&open),
         });
         tune(&tcp);
-        let (app, tls, limits, stop) = (app.clone(), tls.clone(), Arc::clone(&limits), stop.clone());
+        let (app, tls, limits, stop) =
+            (app.clone(), tls.clone(), Arc::clone(&limits), stop.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
@@ -125,9 +129,12 @@ where
         .serve_connection(io, service)
         .with_upgrades();
     tokio::pin!(conn);
+    let stopping = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
     tokio::select! {
         _ = conn.as_mut() => {}
-        _ = stop.wait_for(|s| *s) => {
+        () = stopping => {
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }

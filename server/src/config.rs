@@ -29,11 +29,21 @@ pub struct ServerSettings {
     pub login_timeout_s: u64,
     /// Most WebSocket sessions at once; further upgrades get HTTP 503.
     pub max_connections: usize,
+    /// Most TCP connections open at once, of any kind (counted when accepted; further ones get a
+    /// short 503 and are closed). 0: the file-descriptor limit less 128 for the listener, Redis,
+    /// webhooks, the database and logs.
+    pub max_open_connections: usize,
+    /// Seconds a connection has to send a whole request head (also closes connections that send
+    /// nothing, half a request, or stay idle between requests).
+    pub header_read_timeout_s: u64,
+    /// Seconds an HTTP request (REST, console API) may take, reading its body included; slower
+    /// ones are answered 408. Not for WebSocket sessions and the console's live stream.
+    pub request_timeout_s: u64,
     /// SO_SNDBUF of each accepted socket, bounding what the kernel buffers for a client that stops
     /// reading; 0 keeps the kernel's autotuning.
     pub socket_send_buffer_bytes: usize,
-    /// Most WebSocket connections from one source address; further upgrades get HTTP 503.
-    /// 0: no cap.
+    /// Most TCP connections (HTTP or WebSocket) from one source address, counted when accepted;
+    /// further ones get a short 503 and are closed. 0: no cap.
     pub max_connections_per_address: usize,
     /// Failed logins (UserSig refused) of one account within `login_failure_window_s` after
     /// which its logins get 70050 until the window slides; 0: no limit.
@@ -78,6 +88,9 @@ impl Default for ServerSettings {
             outbound_queue: 64,
             login_timeout_s: 10,
             max_connections: 200_000,
+            max_open_connections: 0,
+            header_read_timeout_s: 10,
+            request_timeout_s: 10,
             socket_send_buffer_bytes: 0,
             max_connections_per_address: 0,
             login_failures_per_account: 10,
@@ -264,6 +277,11 @@ impl Config {
         }
         if self.server.login_failure_window_s == 0 {
             return Err(ConfigError("[server]: login_failure_window_s > 0".into()));
+        }
+        if self.server.header_read_timeout_s == 0 || self.server.request_timeout_s == 0 {
+            return Err(ConfigError(
+                "[server]: header_read_timeout_s and request_timeout_s > 0".into(),
+            ));
         }
         if self.server.console_session_s == 0 {
             return Err(ConfigError("[server]: console_session_s > 0".into()));

@@ -3,6 +3,7 @@
 //! JSON frames over WebSocket at `/ws` (see `docs/PROTOCOL.md`) and Tencent's admin REST API on the
 //! same port. Start it in-process with [`ServerHandle::start`] or run the `imsdk-server` binary.
 
+mod accept;
 pub mod build_info;
 pub mod cluster;
 pub mod config;
@@ -18,7 +19,6 @@ mod session;
 pub mod store;
 mod transport;
 
-use axum::serve::ListenerExt;
 use config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -150,35 +150,29 @@ async fn serve(
             let _ = socket2::SockRef::from(tcp).set_send_buffer_size(send_buffer);
         }
     };
-    let stop_http = stop.clone();
-    let stopped = async move {
-        let mut stop_http = stop_http;
-        let _ = stop_http.wait_for(|s| *s != Stop::Run).await;
-    };
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = match tls {
-        None => {
-            let listener = listener.tap_io(move |tcp| tune(tcp));
-            let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
-            tokio::spawn(async move { server.await })
-        }
-        Some(acceptor) => match ops::tls::TlsListener::new(listener, acceptor, tune) {
-            Ok(listener) => {
-                // (tap_io: axum provides `ConnectInfo<SocketAddr>` through it for any listener.)
-                let listener = listener.tap_io(|_| {});
-                let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
-                tokio::spawn(async move { server.await })
-            }
-            Err(e) => {
-                tracing::error!("cannot serve TLS: {e}");
-                return false;
-            }
+    let limits = accept::Limits {
+        max_open: match config.server.max_open_connections {
+            0 => accept::default_max_open(),
+            n => n,
         },
+        header_read: Duration::from_secs(config.server.header_read_timeout_s),
     };
+    // The port closes as soon as any stop begins.
+    let (http_stop, http_stopped) = watch::channel(false);
+    let server = tokio::spawn(accept::serve(
+        listener,
+        tls,
+        app,
+        Arc::clone(&shared.guard),
+        limits,
+        tune,
+        http_stopped,
+    ));
     let how = match stop.wait_for(|s| *s != Stop::Run).await {
         Ok(s) => *s,
         Err(_) => Stop::Graceful,
     };
+    let _ = http_stop.send(true);
     if how == Stop::Kill {
         return true;
     }

@@ -8,10 +8,12 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::Router;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 /// State shared by every connection.
@@ -81,16 +83,34 @@ pub async fn shutting_down(rx: &mut watch::Receiver<bool>) {
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
+    let deadline = Duration::from_secs(shared.settings.request_timeout_s);
     Router::new()
         .route(imsdk_protocol::WS_PATH, get(upgrade))
         .route(
             "/v4/{service}/{command}",
-            post(crate::rest::handle).layer(crate::rest::body_limit()),
+            post(crate::rest::handle)
+                .layer(crate::rest::body_limit())
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    within(deadline, req, next)
+                })),
         )
         .merge(crate::ops::routes())
         .merge(crate::console::router(Arc::clone(&shared)))
         .fallback(crate::rest::not_found)
         .with_state(shared)
+}
+
+/// Answers 408 when a request (reading its body included) takes longer than `deadline`: a client
+/// that trickles its body cannot hold a connection and a task for long.
+pub async fn within(
+    deadline: Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "request took too long\n").into_response(),
+    }
 }
 
 /// Counts a live session; dropping it releases the slot.
@@ -112,12 +132,9 @@ const WRITE_BATCH_BYTES: usize = 8 * 1024;
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(conn_slot): Extension<Arc<crate::accept::ConnSlot>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let Some(address_slot) = shared.guard.admit(peer.ip()) else {
-        let why = "too many connections from this address";
-        return (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
-    };
     let slot = SessionSlot {
         shared: Arc::clone(&shared),
     };
@@ -138,6 +155,7 @@ async fn upgrade(
         .on_upgrade(move |socket| async move {
             let shared = Arc::clone(&slot.shared);
             crate::session::serve(Conn::new(socket), shared, peer.ip()).await;
-            drop((slot, address_slot));
+            // The connection's places (its address's, the total) are held for the session.
+            drop((slot, conn_slot));
         })
 }

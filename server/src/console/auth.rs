@@ -71,6 +71,16 @@ fn token(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// True when the request is authenticated by the session cookie (not a bearer token): a browser
+/// attaches it by itself, so its origin matters (`super::same_origin`).
+pub fn by_cookie(headers: &HeaderMap) -> bool {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    !bearer && headers.contains_key(COOKIE)
+}
+
 /// The signed-in app of a request; 401 without a live session.
 pub struct SignedIn(pub std::sync::Arc<App>);
 
