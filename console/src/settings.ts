@@ -76,8 +76,9 @@ export function settingsView(host: HTMLElement): void {
         h("button", { type: "submit", id: "save-callback" }, "Save"),
         h("button", { type: "button", class: "secondary", id: "test-callback", onclick: async () => {
           try {
-            const r = await api<{ status: number }>("POST", "callback/test");
-            hookMsg.ok(`Test event delivered: HTTP ${r.status}.`);
+            const r = await api<{ status: number; ms: number; tencent_ok: boolean }>("POST", "callback/test");
+            const form = r.tencent_ok ? "Tencent's OK answer" : "not Tencent's OK answer";
+            hookMsg.ok(`Test event sent: HTTP ${r.status} in ${r.ms} ms, ${form}.`);
           } catch (e) {
             hookMsg.fail(e);
           }

@@ -72,6 +72,11 @@ pub struct ServerSettings {
     /// PEM certificate chain and private key: serve `wss://` and `https://` (both or neither).
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>` (401 otherwise).
+    pub metrics_token: Option<String>,
+    /// When set (`127.0.0.1:9100`), `/metrics`, `/healthz` and `/readyz` are served on this
+    /// address of their own, and the main port no longer serves `/metrics`.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// State-change webhook events waiting for delivery; further ones are dropped and counted.
     pub webhook_queue: usize,
     /// Timeout of one webhook request, and retries after a failed one.
@@ -104,6 +109,8 @@ impl Default for ServerSettings {
             console_session_s: 8 * 3600,
             tls_cert: None,
             tls_key: None,
+            metrics_token: None,
+            metrics_listen: None,
             webhook_queue: 10_000,
             webhook_timeout_ms: 2_000,
             webhook_retries: 2,

@@ -70,8 +70,15 @@ pub fn target(name: &str) -> Option<(Section, String)> {
 }
 
 /// Settings without a default value, absent from a serialised config until set.
-pub const OPTIONAL_SERVER_KEYS: [&str; 5] =
-    ["tls_cert", "tls_key", "redis", "data_dir", "state_file"];
+pub const OPTIONAL_SERVER_KEYS: [&str; 7] = [
+    "tls_cert",
+    "tls_key",
+    "redis",
+    "data_dir",
+    "state_file",
+    "metrics_token",
+    "metrics_listen",
+];
 pub const OPTIONAL_APP_KEYS: [&str; 2] = ["callback_url", "callback_token"];
 
 fn parse(text: &str) -> Value {
@@ -215,6 +222,8 @@ mod tests {
         let s = &mut config.server;
         (s.tls_cert, s.tls_key, s.redis, s.data_dir, s.state_file) =
             (some(), some(), some(), some(), some());
+        s.metrics_token = some();
+        s.metrics_listen = Some("127.0.0.1:9100".parse().unwrap());
         (config.apps[0].callback_url, config.apps[0].callback_token) = (some(), some());
         let mut table = Table::try_from(&config).unwrap();
         let mut names: Vec<String> = server_table(&mut table)

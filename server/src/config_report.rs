@@ -24,7 +24,7 @@ pub const REQUIRED_APP_KEYS: [&str; 6] = [
 ];
 
 /// Keys whose value is shown as `********`.
-const SECRET_KEYS: [&str; 2] = ["secret_key", "callback_token"];
+const SECRET_KEYS: [&str; 3] = ["secret_key", "callback_token", "metrics_token"];
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -78,15 +78,34 @@ impl ServerHandle {
         let listener = listener::bind(listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match config.server.metrics_listen {
+            Some(at) => {
+                let l = listener::bind(at)?;
+                l.set_nonblocking(true)?;
+                Some(l)
+            }
+            None => None,
+        };
         let (stop_tx, stop_rx) = watch::channel(Stop::Run);
-        let listener = {
+        let (listener, metrics_listener) = {
             let _guard = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            let metrics = match metrics_listener {
+                Some(l) => Some(tokio::net::TcpListener::from_std(l)?),
+                None => None,
+            };
+            (tokio::net::TcpListener::from_std(listener)?, metrics)
         };
         let thread = std::thread::Builder::new()
             .name("imsdk-server-main".into())
             .spawn(move || {
-                let killed = runtime.block_on(serve(config, store, listener, tls, stop_rx));
+                let killed = runtime.block_on(serve(
+                    config,
+                    store,
+                    listener,
+                    metrics_listener,
+                    tls,
+                    stop_rx,
+                ));
                 // Dropping the runtime drops every task, and with them every socket and the listener.
                 if killed {
                     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -136,6 +155,7 @@ async fn serve(
     config: Config,
     store: store::Store,
     listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: watch::Receiver<Stop>,
 ) -> bool {
@@ -159,6 +179,18 @@ async fn serve(
     };
     // The port closes as soon as any stop begins.
     let (http_stop, http_stopped) = watch::channel(false);
+    if let Some(metrics_listener) = metrics_listener {
+        let ops = ops::metrics_routes().with_state(Arc::clone(&shared));
+        let mut stopped = http_stopped.clone();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            axum::serve(metrics_listener, ops)
+                .with_graceful_shutdown(stop)
+                .await
+        });
+    }
     let server = tokio::spawn(accept::serve(
         listener,
         tls,

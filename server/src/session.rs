@@ -163,10 +163,6 @@ async fn admit(
             format!("unsupported protocol version {version}"),
         ));
     }
-    let app = shared
-        .store
-        .app(sdk_app_id)
-        .ok_or((code::USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID".into()))?;
     if !crate::store::valid_user_id(&user_id) {
         return Err((
             code::INVALID_IDENTIFIER,
@@ -180,21 +176,37 @@ async fn admit(
             "platform (1-32 printable ASCII) and instance_id (1-128 bytes) required".into(),
         ));
     }
-    if shared.guard.login_blocked(peer, sdk_app_id, &user_id) {
+    // Only this address's own failures can block it (crate::guard).
+    if shared.guard.login_verdict(peer, sdk_app_id, &user_id) == crate::guard::Verdict::Blocked {
         return Err((
             code::ACCOUNT_FREQ_LIMIT,
             "too many failed logins: try again later".into(),
         ));
     }
     let now = crate::store::unix_now();
-    let verified =
-        imsdk_usersig::verify(user_sig, sdk_app_id, &app.cfg().secret_key, &user_id, now).map_err(
-            |e| {
-                shared.guard.login_failed(peer, sdk_app_id, &user_id);
-                (e.code(), e.to_string())
-            },
-        )?;
-    shared.guard.login_succeeded(sdk_app_id, &user_id);
+    let app = shared.store.app(sdk_app_id);
+    // An unknown app answers exactly as a wrong UserSig of a known one (checked against a key
+    // nobody has): the answer does not confirm which SDKAppIDs exist.
+    let key = app.map_or_else(
+        || shared.unknown_app_key.clone(),
+        |a| a.cfg().secret_key.clone(),
+    );
+    let (app, verified) = match (
+        app,
+        imsdk_usersig::verify(user_sig, sdk_app_id, &key, &user_id, now),
+    ) {
+        (Some(app), Ok(verified)) => (app, verified),
+        (app, result) => {
+            // (Ok without an app cannot happen: nobody has that key.)
+            let e = result
+                .err()
+                .unwrap_or(imsdk_usersig::VerifyError::SignatureMismatch);
+            shared.guard.login_failed(peer, sdk_app_id, &user_id, false);
+            tracing::debug!(known_app = app.is_some(), "login refused: {e}");
+            return Err((e.code(), e.to_string()));
+        }
+    };
+    shared.guard.login_succeeded(peer, sdk_app_id, &user_id);
     let (tx, rx) = mpsc::channel(shared.settings.outbound_queue);
     let ctl = Arc::new(SessionCtl::default());
     let sid = shared.next_sid();

@@ -26,6 +26,8 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Metrics, webhooks, readiness.
     pub ops: Arc<crate::ops::Ops>,
+    /// Random per process: UserSigs of unknown apps are checked against it (and always fail).
+    pub unknown_app_key: String,
     /// Live WebSocket sessions; `idle` is notified when it drops to zero.
     sessions: AtomicUsize,
     idle: Notify,
@@ -38,9 +40,14 @@ impl Shared {
         Shared {
             store,
             settings: config.server.clone(),
-            guard: Arc::new(crate::guard::Guard::new(&config.server)),
+            guard: {
+                let guard = Arc::new(crate::guard::Guard::new(&config.server));
+                guard.start_pruning();
+                guard
+            },
             shutdown,
             ops,
+            unknown_app_key: crate::console::random_token(),
             sessions: AtomicUsize::new(0),
             idle: Notify::new(),
             next_sid: AtomicU64::new(1),
@@ -94,7 +101,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                     within(deadline, req, next)
                 })),
         )
-        .merge(crate::ops::routes())
+        .merge(crate::ops::routes(shared.settings.metrics_listen.is_some()))
         .merge(crate::console::router(Arc::clone(&shared)))
         .fallback(crate::rest::not_found)
         .with_state(shared)

@@ -395,6 +395,10 @@ async fn the_callback_url_is_set_at_runtime_and_a_test_event_is_sent() {
     assert_eq!(put(json!({"callback_url": url})).await.0, 200);
     let (status, body, _) = test_event().await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["status"], &body["tencent_ok"]),
+        (&json!(200), &json!(true))
+    );
     let call = ops_common::next_call(&mut calls, WAIT).await;
     assert_eq!(call.body["Info"]["Action"], "Login");
     assert_eq!(call.body["Info"]["To_Account"], ADMIN);
@@ -453,4 +457,52 @@ async fn the_page_is_served_from_the_binary() {
     }
     let (status, _, _) = http(addr, "GET", "/console/assets/missing.js", None, None).await;
     assert_eq!(status, 404);
+}
+
+/// The test event cannot read an internal service: only the status, the time and whether the
+/// answer had Tencent's form come back, never the body; a closed port and an open one that does
+/// not speak HTTP answer alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_test_event_never_shows_the_answer_or_why_a_connection_failed() {
+    let secret = "internal-secret-page-content";
+    let internal = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let internal_addr = internal.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut s, _)) = internal.accept().await {
+            let page = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{secret}",
+                secret.len()
+            );
+            let _ = s.write_all(page.as_bytes()).await;
+        }
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let t = Some(token.as_str());
+    let set = |url: String| async move {
+        let body = json!({"callback_url": url});
+        http(addr, "PUT", "/console/api/settings", t, Some(&body))
+            .await
+            .0
+    };
+    assert_eq!(set(format!("http://{internal_addr}/admin")).await, 200);
+    let (status, body, _) = http(addr, "POST", "/console/api/callback/test", t, None).await;
+    assert_eq!(status, 200);
+    assert!(!body.to_string().contains(secret), "{body}");
+    assert_eq!(body["tencent_ok"], false);
+    assert_eq!(set(format!("http://{closed}/x")).await, 200);
+    let (status, closed_body, _) = http(addr, "POST", "/console/api/callback/test", t, None).await;
+    assert_eq!(status, 400);
+    let error = closed_body["error"].as_str().unwrap();
+    assert!(error.starts_with("no HTTP answer"), "{error}");
+    assert!(
+        !error.contains("refused") && !error.contains(&closed.port().to_string()),
+        "{error}"
+    );
 }

@@ -3,6 +3,7 @@
 
 use super::{parse, ApiError, ApiResult, Console};
 use crate::config::AppConfig;
+use crate::guard::Verdict;
 use crate::store::App;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -13,7 +14,6 @@ use axum::response::IntoResponse;
 use dashmap::DashMap;
 use serde::Deserialize;
 use serde_json::json;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,37 +23,81 @@ const COOKIE_NAME: &str = "imsdk_console";
 /// Signed-in sessions: token -> (app, expiry).
 pub struct Sessions {
     tokens: DashMap<String, (u64, Instant)>,
+    /// Live streams open per token (at most [`STREAMS_PER_SESSION`]).
+    streams: DashMap<String, usize>,
     ttl: Duration,
+}
+
+/// Most live streams one console session may hold open (a few tabs).
+pub const STREAMS_PER_SESSION: usize = 4;
+
+/// One open live stream of a session; dropping it frees the place.
+pub struct StreamSlot {
+    sessions: Arc<Console>,
+    token: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let streams = &self.sessions.sessions.streams;
+        if let Some(mut n) = streams.get_mut(&self.token) {
+            *n = n.saturating_sub(1);
+        }
+        streams.remove_if(&self.token, |_, n| *n == 0);
+    }
+}
+
+impl StreamSlot {
+    /// A place for one more stream of `token`'s session, if it has fewer than the maximum.
+    pub fn take(console: &Arc<Console>, token: &str) -> Option<StreamSlot> {
+        let mut n = console
+            .sessions
+            .streams
+            .entry(token.to_owned())
+            .or_insert(0);
+        if *n >= STREAMS_PER_SESSION {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            sessions: Arc::clone(console),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Whether the session is still signed in (not signed out, not expired).
+    pub fn live(&self) -> bool {
+        self.sessions.sessions.app_of(&self.token).is_some()
+    }
 }
 
 impl Sessions {
     pub fn new(ttl_s: u64) -> Sessions {
         Sessions {
             tokens: DashMap::new(),
+            streams: DashMap::new(),
             ttl: Duration::from_secs(ttl_s),
         }
     }
 
-    fn open(&self, sdk_app_id: u64) -> std::io::Result<String> {
+    fn open(&self, sdk_app_id: u64) -> String {
         let now = Instant::now();
         self.tokens.retain(|_, (_, expiry)| *expiry > now);
-        let mut bytes = [0u8; 32];
-        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = super::random_token();
         self.tokens
             .insert(token.clone(), (sdk_app_id, now + self.ttl));
-        Ok(token)
+        token
     }
 
     /// The app of a live session.
-    fn app_of(&self, token: &str) -> Option<u64> {
+    pub fn app_of(&self, token: &str) -> Option<u64> {
         let entry = self.tokens.get(token)?;
         (entry.1 > Instant::now()).then_some(entry.0)
     }
 }
 
 /// The token of a request: the bearer header, else the cookie.
-fn token(headers: &HeaderMap) -> Option<&str> {
+pub fn token(headers: &HeaderMap) -> Option<&str> {
     if let Some(bearer) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -115,38 +159,62 @@ struct Login {
 
 /// Compares in time independent of where the first difference is.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()))
 }
 
-/// Sign-in. Failures count in the same back-off as failed logins (`[server] login_failures_*`):
-/// past the limit, 429 until the window slides.
+/// Sign-in. Failures count per address (past `[server] login_failures_per_address`, or
+/// `login_failures_per_account` for this admin from this address: 429 until the window slides)
+/// and per account from anywhere (past the limit each attempt waits a second first: slowed,
+/// never locked out). Every refusal has the same answer; the log says why.
 pub async fn login(
     State(console): State<Arc<Console>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> ApiResult {
     let req: Login = parse(&body)?;
+    let refused = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "sign-in refused: check the SDKAppID, the admin identifier and the key or UserSig"
+                .into(),
+        )
+    };
+    if req.user_sig.as_deref().unwrap_or("").is_empty() && req.secret_key.is_none() {
+        return Err(ApiError::bad("give user_sig or secret_key"));
+    }
+    // Bounded before it is counted anywhere (the failure map keys on it).
+    if !crate::store::valid_user_id(&req.admin) {
+        tracing::info!("console sign-in refused: not an identifier");
+        return Err(refused());
+    }
     let guard = &console.shared.guard;
-    if guard.login_blocked(peer.ip(), req.sdk_app_id, &req.admin) {
+    if guard.login_verdict(peer.ip(), req.sdk_app_id, &req.admin) == Verdict::Blocked {
         return Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,
-            "too many failed sign-ins: wait and retry".into(),
+            "too many failed sign-ins from this address: wait and retry".into(),
         ));
     }
-    let checked = check(&console, &req);
-    if checked.is_err() {
-        guard.login_failed(peer.ip(), req.sdk_app_id, &req.admin);
+    let wait = guard.slow_down(req.sdk_app_id, &req.admin);
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
-    let cfg = checked?;
-    guard.login_succeeded(cfg.sdk_app_id, &cfg.admin);
-    let token = console.sessions.open(cfg.sdk_app_id).map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("no session token: {e}"),
-        )
-    })?;
+    let cfg = match check(&console, &req) {
+        Ok(cfg) => cfg,
+        Err(why) => {
+            guard.login_failed(peer.ip(), req.sdk_app_id, &req.admin, true);
+            tracing::info!(app = req.sdk_app_id, "console sign-in refused: {why}");
+            return Err(refused());
+        }
+    };
+    guard.login_succeeded(peer.ip(), cfg.sdk_app_id, &cfg.admin);
+    let token = console.sessions.open(cfg.sdk_app_id);
+    let secure = if console.shared.settings.tls_cert.is_some() {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
-        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/console; Max-Age={}",
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/console; Max-Age={}{secure}",
         console.sessions.ttl.as_secs()
     );
     Ok((
@@ -156,17 +224,16 @@ pub async fn login(
         .into_response())
 }
 
-/// The app's settings if the credentials are its admin's.
-fn check(console: &Console, req: &Login) -> Result<Arc<AppConfig>, ApiError> {
-    let denied = |why: &str| ApiError(StatusCode::UNAUTHORIZED, why.to_owned());
+/// The app's settings if the credentials are its admin's; else why not (for the log only).
+fn check(console: &Console, req: &Login) -> Result<Arc<AppConfig>, String> {
     let app = console
         .shared
         .store
         .app(req.sdk_app_id)
-        .ok_or_else(|| denied("unknown SDKAppID"))?;
+        .ok_or("unknown SDKAppID")?;
     let cfg = app.cfg();
     if req.admin != cfg.admin {
-        return Err(denied("not the app's admin identifier"));
+        return Err("not the app's admin identifier".into());
     }
     match (&req.user_sig, &req.secret_key) {
         (Some(sig), _) if !sig.is_empty() => imsdk_usersig::verify(
@@ -177,10 +244,9 @@ fn check(console: &Console, req: &Login) -> Result<Arc<AppConfig>, ApiError> {
             crate::store::unix_now(),
         )
         .map(|_| ())
-        .map_err(|e| denied(&format!("UserSig refused ({}): {e}", e.code())))?,
+        .map_err(|e| format!("UserSig refused ({}): {e}", e.code()))?,
         (_, Some(key)) if same_secret(key, &cfg.secret_key) => {}
-        (_, Some(_)) => return Err(denied("wrong secret key")),
-        _ => return Err(ApiError::bad("give user_sig or secret_key")),
+        _ => return Err("wrong secret key".into()),
     }
     Ok(cfg)
 }

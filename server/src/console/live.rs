@@ -1,9 +1,10 @@
 //! The live view: Server-Sent Events with a snapshot of who is online, each status change as it
 //! happens, and once a second the counts (sessions, online accounts, notifications in that second).
 
-use super::auth::SignedIn;
+use super::auth::{SignedIn, StreamSlot, STREAMS_PER_SESSION};
 use super::Console;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -16,7 +17,21 @@ use tokio::sync::mpsc;
 /// Most ids in the snapshot of who is online.
 const SNAPSHOT_MAX: usize = 1000;
 
-pub async fn stream(State(console): State<Arc<Console>>, SignedIn(app): SignedIn) -> Response {
+/// The stream checks its session before every event: it ends once the session signed out or
+/// expired. A session holds at most a few streams (429 beyond).
+pub async fn stream(
+    State(console): State<Arc<Console>>,
+    SignedIn(app): SignedIn,
+    headers: HeaderMap,
+) -> Response {
+    let slot = super::auth::token(&headers).and_then(|t| StreamSlot::take(&console, t));
+    let Some(slot) = slot else {
+        return super::ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("at most {STREAMS_PER_SESSION} live streams per session"),
+        )
+        .into_response();
+    };
     let (tx, rx) = mpsc::channel::<Event>(256);
     let mut changes = app.monitor().subscribe();
     tokio::spawn(async move {
@@ -52,7 +67,7 @@ pub async fn stream(State(console): State<Arc<Console>>, SignedIn(app): SignedIn
                     Err(RecvError::Closed) => return,
                 },
             };
-            if tx.send(next).await.is_err() {
+            if !slot.live() || tx.send(next).await.is_err() {
                 return;
             }
         }

@@ -71,6 +71,17 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S
         .with_state(console)
 }
 
+/// 32 random bytes from the OS, as hex: console session tokens and per-process keys.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS generator does not fail on supported platforms; a failure leaves a fixed value,
+    // which is refused below rather than used.
+    if getrandom::fill(&mut bytes).is_err() || bytes == [0u8; 32] {
+        panic!("no randomness from the operating system");
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Sign-in bodies: a few identifiers and a key or UserSig.
 const LOGIN_BODY_MAX: usize = 4 * 1024;
 /// Other API bodies (the largest: 1,000 ids to import).

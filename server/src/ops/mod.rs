@@ -47,12 +47,21 @@ impl Ops {
     }
 }
 
-/// `GET /healthz`, `/readyz`, `/metrics`.
-pub fn routes() -> Router<Arc<Shared>> {
-    Router::new()
+/// `GET /healthz`, `/readyz`, and `/metrics` unless `[server] metrics_listen` serves it on an
+/// address of its own ([`metrics_routes`]).
+pub fn routes(metrics_elsewhere: bool) -> Router<Arc<Shared>> {
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
+        .route("/readyz", get(readyz));
+    match metrics_elsewhere {
+        true => router,
+        false => router.route("/metrics", get(metrics_text)),
+    }
+}
+
+/// What `[server] metrics_listen` serves: `/metrics`, `/healthz`, `/readyz`.
+pub fn metrics_routes() -> Router<Arc<Shared>> {
+    routes(false)
 }
 
 /// 200 while accepting sessions and the store answers; 503 while shutting down or while the
@@ -71,7 +80,24 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
     "ready\n".into_response()
 }
 
-async fn metrics_text(State(shared): State<Arc<Shared>>) -> Response {
+/// With `[server] metrics_token`, only to `Authorization: Bearer <token>`.
+async fn metrics_text(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(token) = &shared.settings.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            token.as_bytes(),
+        )) {
+            return (StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,
