@@ -40,7 +40,7 @@ pub struct ServerSettings {
     /// ones are answered 408. Not for WebSocket sessions and the console's live stream.
     pub request_timeout_s: u64,
     /// SO_SNDBUF of each accepted socket, bounding what the kernel buffers for a client that stops
-    /// reading; 0 keeps the kernel's autotuning.
+    /// reading (Linux doubles the value); 0 keeps the kernel's autotuning (up to megabytes).
     pub socket_send_buffer_bytes: usize,
     /// Most TCP connections (HTTP or WebSocket) from one source address, counted when accepted;
     /// further ones get a short 503 and are closed. 0: no cap.
@@ -96,7 +96,7 @@ impl Default for ServerSettings {
             max_open_connections: 0,
             header_read_timeout_s: 10,
             request_timeout_s: 10,
-            socket_send_buffer_bytes: 0,
+            socket_send_buffer_bytes: 64 * 1024,
             max_connections_per_address: 0,
             login_failures_per_account: 10,
             login_failures_per_address: 100,

@@ -53,34 +53,23 @@ impl Conn {
         }
     }
 
-    /// Parses a client frame; on failure answers 6027 (not JSON) or 6017 (unknown op, wrong or
-    /// missing field) with the request id when one can be read.
-    pub async fn parse(&mut self, text: &str) -> Result<ClientFrame, ()> {
-        let value: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                self.reply(0, code::INVALID_JSON, &format!("invalid JSON: {e}"), None)
-                    .await;
-                return Err(());
-            }
+    /// Parses a client frame; on failure, the reply to send: 6027 (not JSON) or 6017 (unknown op,
+    /// wrong or missing field), with the request id when one can be read.
+    pub fn parse(text: &str) -> Result<ClientFrame, ServerFrame> {
+        let failed = |id, code, desc: String| ServerFrame::Reply {
+            id,
+            code,
+            desc,
+            data: None,
         };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| failed(0, code::INVALID_JSON, format!("invalid JSON: {e}")))?;
         let id = value
             .get("id")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0);
-        match serde_json::from_value::<ClientFrame>(value) {
-            Ok(frame) => Ok(frame),
-            Err(e) => {
-                self.reply(
-                    id,
-                    code::INVALID_PARAMETERS,
-                    &format!("invalid frame: {e}"),
-                    None,
-                )
-                .await;
-                Err(())
-            }
-        }
+        serde_json::from_value::<ClientFrame>(value)
+            .map_err(|e| failed(id, code::INVALID_PARAMETERS, format!("invalid frame: {e}")))
     }
 
     pub async fn reply(&mut self, id: u64, code: i32, desc: &str, data: Option<serde_json::Value>) {

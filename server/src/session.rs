@@ -84,9 +84,10 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
             },
         }
     };
-    let frame = match conn.parse(&text).await {
+    let frame = match Conn::parse(&text) {
         Ok(frame) => frame,
-        Err(()) => {
+        Err(reply) => {
+            conn.send(&reply).await;
             conn.close(
                 close::PROTOCOL_ERROR,
                 "the first frame must be a valid login",
@@ -286,31 +287,53 @@ impl Session {
                     return Ending::Lost(Ended::LinkClosed);
                 }
                 push = self.rx.recv() => match push {
-                    // A client that stops reading blocks this write; the store may then end the
-                    // session as a slow consumer, which must win over the stuck write.
-                    Some(frame) => tokio::select! {
-                        biased;
-                        reason = &mut ended => return self.end_by_store(conn, reason).await,
-                        sent = conn.send_batch(frame, &mut self.rx) => match sent {
-                            Some(frames) => self.ops.pushed(frames),
-                            None => return Ending::Lost(Ended::LinkClosed),
-                        },
-                    },
+                    Some(frame) => {
+                        let write = conn.send_batch(frame, &mut self.rx);
+                        match race(write, &mut ended, &mut stopping, timeout).await {
+                            Raced::Written(Some(frames)) => self.ops.pushed(frames),
+                            other => return self.after(conn, other.map(|sent| sent.is_some())).await,
+                        }
+                    }
                     None => return Ending::Removed(Ended::Displaced),
                 },
                 incoming = conn.recv() => {
                     liveness.as_mut().reset(Instant::now() + timeout);
-                    match incoming {
-                        Incoming::Text(text) => {
-                            let Ok(frame) = conn.parse(&text).await else { continue };
-                            if let Some(ending) = self.handle(conn, frame).await {
-                                return ending;
-                            }
-                        }
-                        Incoming::Control => {}
+                    let (reply, ending) = match incoming {
+                        Incoming::Text(text) => match Conn::parse(&text) {
+                            Ok(frame) => self.handle(frame).await,
+                            Err(reply) => (reply, None),
+                        },
+                        Incoming::Control => continue,
                         Incoming::Closed => return Ending::Lost(Ended::LinkClosed),
+                    };
+                    let write = conn.send(&reply);
+                    match race(write, &mut ended, &mut stopping, timeout).await {
+                        Raced::Written(true) => {}
+                        other => return self.after(conn, other).await,
+                    }
+                    if let Some(ending) = ending {
+                        conn.close(close::LOGGED_OUT, "logged out").await;
+                        return ending;
                     }
                 }
+            }
+        }
+    }
+
+    /// How the session ends when a write did not simply succeed.
+    async fn after(&self, conn: &mut Conn, raced: Raced<bool>) -> Ending {
+        match raced {
+            Raced::Written(true) => unreachable!("only called when the write did not succeed"),
+            Raced::Written(false) => Ending::Lost(Ended::LinkClosed),
+            Raced::Ended(reason) => self.end_by_store(conn, reason).await,
+            Raced::Stopping => {
+                conn.close(close::GOING_AWAY, "server shutting down").await;
+                Ending::Shutdown
+            }
+            Raced::Stalled => {
+                conn.close(close::HEARTBEAT_TIMEOUT, "the client stopped reading")
+                    .await;
+                Ending::Lost(Ended::TimedOut)
             }
         }
     }
@@ -342,18 +365,18 @@ impl Session {
         }
     }
 
-    /// Answers one request; returns how the session ends if it does.
-    async fn handle(&mut self, conn: &mut Conn, frame: ClientFrame) -> Option<Ending> {
+    /// Answers one request: the reply to write, and for a logout how the session then ends.
+    async fn handle(&mut self, frame: ClientFrame) -> (ServerFrame, Option<Ending>) {
         let (id, kind, started) = (frame.id(), frame_kind(&frame), std::time::Instant::now());
         let app = &self.app;
         let user = self.user_id.as_str();
+        let mut ending = None;
         let result: Result<Option<serde_json::Value>, i32> = match frame {
             ClientFrame::Login { .. } => Err(code::INVALID_PARAMETERS),
             ClientFrame::Logout { .. } => {
                 app.end_session(user, self.sid, true).await;
-                conn.reply(id, code::SUCC, "", None).await;
-                conn.close(close::LOGGED_OUT, "logged out").await;
-                return Some(Ending::Removed(Ended::LoggedOut));
+                ending = Some(Ending::Removed(Ended::LoggedOut));
+                Ok(None)
             }
             ClientFrame::Heartbeat { .. } => Ok(serde_json::to_value(HeartbeatReply {
                 server_time: crate::store::unix_now(),
@@ -379,18 +402,61 @@ impl Session {
                 .await
                 .map(|()| None),
         };
-        let code = match result {
-            Ok(data) => {
-                conn.reply(id, code::SUCC, "", data).await;
-                code::SUCC
-            }
-            Err(err) => {
-                conn.reply(id, err, describe(err), None).await;
-                err
-            }
+        let (code, data) = match result {
+            Ok(data) => (code::SUCC, data),
+            Err(err) => (err, None),
         };
         self.ops.answered(kind, started, code);
-        None
+        let desc = if code == code::SUCC {
+            ""
+        } else {
+            describe(code)
+        };
+        let reply = ServerFrame::Reply {
+            id,
+            code,
+            desc: desc.to_owned(),
+            data,
+        };
+        (reply, ending)
+    }
+}
+
+/// How a write raced with what may end the session.
+enum Raced<T> {
+    /// The write finished with this result.
+    Written(T),
+    Ended(EndReason),
+    Stopping,
+    /// The socket took no frame for the whole heartbeat timeout: the client stopped reading.
+    Stalled,
+}
+
+impl<T> Raced<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Raced<U> {
+        match self {
+            Raced::Written(t) => Raced::Written(f(t)),
+            Raced::Ended(r) => Raced::Ended(r),
+            Raced::Stopping => Raced::Stopping,
+            Raced::Stalled => Raced::Stalled,
+        }
+    }
+}
+
+/// Runs a write of the session while watching the store's end, the shutdown and a stall
+/// deadline: a client that stops reading cannot hold the session (or the server's shutdown).
+async fn race<T>(
+    write: impl std::future::Future<Output = T>,
+    ended: &mut std::pin::Pin<&mut impl std::future::Future<Output = EndReason>>,
+    stopping: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    stall: Duration,
+) -> Raced<T> {
+    tokio::select! {
+        biased;
+        reason = ended.as_mut() => Raced::Ended(reason),
+        () = stopping.as_mut() => Raced::Stopping,
+        ok = write => Raced::Written(ok),
+        () = tokio::time::sleep(stall) => Raced::Stalled,
     }
 }
 

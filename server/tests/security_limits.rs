@@ -78,33 +78,36 @@ async fn connections_per_source_address_are_capped() {
     }
 }
 
+/// Finding 4 of the attack review: ten garbage UserSigs for alice from one address used to lock
+/// alice out everywhere. Failures now count per account-and-address: the attacker's address is
+/// backed off, alice with a valid UserSig from anywhere else logs in at once.
 #[tokio::test(flavor = "multi_thread")]
-async fn repeated_failed_logins_back_off_with_70050_per_account() {
+async fn failed_logins_back_off_their_own_address_and_never_lock_out_the_account() {
     let mut cfg = config(|_| {});
     cfg.server.login_failures_per_account = 3;
     cfg.server.login_failure_window_s = 2;
     let server = start(cfg);
     let addr = server.addr();
     let mut last_failure = Instant::now();
-    for from in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
-        assert_eq!(
-            login_code(addr, from, "alice", forged("alice")).await,
-            code::USERSIG_CHECK_FAILED
+    for _ in 0..10 {
+        let got = login_code(addr, "127.0.0.1", "alice", forged("alice")).await;
+        assert!(
+            got == code::USERSIG_CHECK_FAILED || got == code::ACCOUNT_FREQ_LIMIT,
+            "{got}"
         );
         last_failure = Instant::now();
     }
-    // The account is locked for every address, even with the right UserSig; others are not.
+    // The attacker's address is backed off for alice ...
     assert_eq!(
-        login_code(addr, "127.0.0.4", "alice", sig("alice")).await,
+        login_code(addr, "127.0.0.1", "alice", forged("alice")).await,
         code::ACCOUNT_FREQ_LIMIT
     );
-    assert_eq!(
-        login_code(addr, "127.0.0.4", "alice", forged("alice")).await,
-        code::ACCOUNT_FREQ_LIMIT,
-        "refused before the UserSig is even checked"
-    );
+    // ... alice from anywhere else is not, and other accounts from that address are not.
+    for from in ["127.0.0.2", "127.0.0.3"] {
+        assert_eq!(login_code(addr, from, "alice", sig("alice")).await, 0);
+    }
     assert_eq!(login_code(addr, "127.0.0.1", "bob", sig("bob")).await, 0);
-    // Once the window has slid past the failures, the right UserSig works again.
+    // Once the window has slid past its failures, the address may log alice in again.
     loop {
         let got = login_code(addr, "127.0.0.1", "alice", sig("alice")).await;
         if got == 0 {
@@ -113,14 +116,10 @@ async fn repeated_failed_logins_back_off_with_70050_per_account() {
         assert_eq!(got, code::ACCOUNT_FREQ_LIMIT);
         assert!(
             last_failure.elapsed() < Duration::from_secs(4),
-            "lock outlived its window"
+            "back-off outlived its window"
         );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(
-        last_failure.elapsed() >= Duration::from_millis(1900),
-        "locked for the 2 s window: {:?}",
-        last_failure.elapsed()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
