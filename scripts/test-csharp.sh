@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The C# suite: builds the native library and imsdk-server, compiles the bindings (csharp-bindings/),
 # the peer program and the NUnit tests (tests/csharp/) with mcs, and runs them with nunit-console on
-# Mono against a real imsdk-server on 127.0.0.1. Then assembles the Unity package and checks it.
+# Mono against a real imsdk-server on 127.0.0.1. Then builds the shipped library (scripts/build-dist-lib.sh),
+# assembles the Unity package with it and checks it.
 # Installs the Debian packages it needs when they are missing. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in mono-mcs mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev; do
+for p in mono-mcs mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev binutils; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -60,7 +61,9 @@ if [ -n "${CS_TEST:-}" ]; then run_filter=(-run="$CS_TEST"); fi
 timeout 240 nunit-console -nologo -labels -noshadow -domain=None "${run_filter[@]}" \
   -xml="$build/TestResult.xml" "$build/ImSDK.Tests.dll"
 
-echo "== Unity package: assemble and check"
-bash scripts/build-unity-package.sh --lib "$target_dir/libImSDK.so" --out unity/build
+echo "== Unity package: the shipped (stripped, symbols split off) library, assembled and checked"
+# The checker holds it to its size budget and the notices to Cargo.lock (scripts/unity_package.py).
+bash scripts/build-dist-lib.sh
+bash scripts/build-unity-package.sh --lib "${CARGO_TARGET_DIR:-$(pwd)/target}/dist/ship/libImSDK.so" --out unity/build
 python3 scripts/unity_package.py check unity/build/com.imsdk.userstatus
 python3 -m unittest discover -s tests/csharp/PackageCheck

@@ -75,52 +75,84 @@ fn header_is_fresh_and_compiles_as_c99_and_cpp() {
         .arg(&c));
 }
 
-fn build_story() -> PathBuf {
-    let out = profile_dir().join("c-tests").join("story");
-    std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
-    // `cargo test` builds the cdylib next to this test binary (target/<profile>/deps); only
-    // `cargo build` copies it up to target/<profile>.
+/// `cargo test` builds the cdylib and the staticlib next to this test binary (target/<profile>/deps);
+/// only `cargo build` copies them up to target/<profile>.
+fn lib_dir(file: &str) -> PathBuf {
     let lib = std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().map(Path::to_path_buf))
         .expect("test binary directory");
     assert!(
-        lib.join("libImSDK.so").exists(),
-        "libImSDK.so not built in {}",
+        lib.join(file).exists(),
+        "{file} not built in {}",
         lib.display()
     );
-    run(Command::new("cc")
-        .args([
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Wpedantic",
-            "-Werror",
-            "-pthread",
-            "-g",
-            "-I",
-        ])
-        .arg(root().join("include"))
-        .arg(root().join("tests/c/story.c"))
-        .arg("-o")
-        .arg(&out)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lImSDK"));
+    lib
+}
+
+/// How a C program links the library: against libImSDK.so, or statically against libImSDK.a as
+/// on iOS (plus the system libraries Rust's std needs: `cargo rustc -- --print native-static-libs`).
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    Shared,
+    Static,
+}
+
+fn build_story(link: Link) -> PathBuf {
+    let name = match link {
+        Link::Shared => "story",
+        Link::Static => "story-static",
+    };
+    let out = profile_dir().join("c-tests").join(name);
+    std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
+    let mut cc = Command::new("cc");
+    cc.args([
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+        "-pthread",
+        "-g",
+        "-I",
+    ])
+    .arg(root().join("include"))
+    .arg(root().join("tests/c/story.c"))
+    .arg("-o")
+    .arg(&out);
+    match link {
+        Link::Shared => {
+            let lib = lib_dir("libImSDK.so");
+            cc.arg(format!("-L{}", lib.display()))
+                .arg(format!("-Wl,-rpath,{}", lib.display()))
+                .arg("-lImSDK");
+        }
+        Link::Static => {
+            cc.arg(lib_dir("libImSDK.a").join("libImSDK.a")).args([
+                "-lgcc_s",
+                "-lutil",
+                "-lrt",
+                "-lpthread",
+                "-lm",
+                "-ldl",
+                "-lc",
+            ]);
+        }
+    }
+    run(&mut cc);
     out
 }
 
 /// Runs the story program (optionally under `wrapper`) while this test plays bob.
-fn story(wrapper: &[&str]) {
-    let exe = build_story();
+fn story(exe: &Path, wrapper: &[&str]) {
     let server = start_server(server_config(&["alice", "bob"]));
     let mut cmd = match wrapper.split_first() {
         Some((w, args)) => {
             let mut c = Command::new(w);
-            c.args(args).arg(&exe);
+            c.args(args).arg(exe);
             c
         }
-        None => Command::new(&exe),
+        None => Command::new(exe),
     };
     let mut child = cmd
         .arg(ws_url(server.addr()))
@@ -158,7 +190,18 @@ fn story(wrapper: &[&str]) {
 #[test]
 fn c_program_runs_the_story() {
     let _g = serial();
-    story(&[]);
+    story(&build_story(Link::Shared), &[]);
+}
+
+#[test]
+fn c_program_linked_statically_runs_the_story() {
+    let _g = serial();
+    let exe = build_story(Link::Static);
+    // Really static: the program needs no libImSDK.so at run time.
+    let ldd = Command::new("ldd").arg(&exe).output().expect("ldd");
+    let deps = String::from_utf8_lossy(&ldd.stdout);
+    assert!(!deps.contains("libImSDK"), "linked dynamically:\n{deps}");
+    story(&exe, &[]);
 }
 
 #[test]
@@ -167,11 +210,14 @@ fn c_program_runs_clean_under_valgrind() {
     if Command::new("valgrind").arg("--version").output().is_err() {
         panic!("valgrind is required (scripts/test.sh installs it)");
     }
-    story(&[
-        "valgrind",
-        "--error-exitcode=1",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite",
-        "--quiet",
-    ]);
+    story(
+        &build_story(Link::Shared),
+        &[
+            "valgrind",
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--quiet",
+        ],
+    );
 }

@@ -84,5 +84,30 @@ class PackageCheck(unittest.TestCase):
         self.assertRejected("no dependency on com.unity.nuget.newtonsoft-json")
 
 
+    def test_oversized_library(self):
+        with open(self.path("Runtime/Plugins/Linux/x86_64/libImSDK.so"), "wb") as f:
+            f.truncate((4 << 20) + 1)
+        self.assertRejected("over the 4194304-byte budget")
+
+    def test_notices_miss_a_crate(self):
+        self.edit("Third Party Notices.md", "## rustls ", "## rustls-renamed ")
+        self.assertRejected("Third Party Notices.md: no section for rustls ")
+
+    def test_notices_missing(self):
+        os.remove(self.path("Third Party Notices.md"))
+        self.assertRejected("Third Party Notices.md missing")
+
+    def test_ios_static_library_enabled_for_ios_only(self):
+        lib = os.path.join(self.tmp, "libImSDK.a")
+        with open(lib, "wb") as f:
+            f.write(b"!<arch>\n")
+        subprocess.run([sys.executable, TOOL, "build", "--lib", lib, "--lib", os.path.join(self.tmp, "libImSDK.so"),
+                        "--out", self.tmp], check=True, capture_output=True)
+        with open(self.path("Runtime/Plugins/iOS/libImSDK.a.meta")) as f:
+            self.assertIn("iPhone: iOS\n    second:\n      enabled: 1", f.read())
+        result = self.check()
+        self.assertEqual(0, result.returncode, result.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
