@@ -27,6 +27,7 @@ namespace com.tencent.imsdk.unity
         /// from Unity's main thread (Awake/Start). need_log logs every call and its result.</summary>
         public static TIMResult Init(long sdk_app_id, SdkConfig json_sdk_config, bool? need_log = false)
         {
+            EnsurePlatformSupported();
             Log.Verbose = need_log == true;
             if (sdk_app_id <= 0) return Logged("Init", TIMResult.TIM_ERR_PARAM);
             Dispatcher.CaptureContext();
@@ -109,6 +110,29 @@ namespace com.tencent.imsdk.unity
             {
                 Marshal.FreeHGlobal(buffer);
             }
+        }
+
+        /// <summary>WebGL players have no native library (and no threads): refuse clearly at Init rather
+        /// than fail to link or crash at the first call.</summary>
+        private static void EnsurePlatformSupported()
+        {
+#if UNITY_WEBGL && !UNITY_EDITOR
+            throw new PlatformNotSupportedException("TencentIMSDK (native ImSDK library) does not run on WebGL: " +
+                "there is no native library for the browser. Build for a desktop, Android or iOS player.");
+#endif
+        }
+
+        /// <summary>Back to the state of a fresh domain, for Play mode without domain reload: stops a library
+        /// a previous Play left initialised, drops its queued callbacks and calls in flight (they belong to
+        /// objects of the previous Play), forgets every listener and the captured context.</summary>
+        internal static void ResetStaticState()
+        {
+            Listeners.Clear();
+            IMNativeSDK.TIMUninit();
+            PendingCalls.TakeAll();
+            Dispatcher.Reset();
+            manualDispatch = false;
+            Log.Verbose = false;
         }
 
         /// <summary>The Unity Editor reloads scripts in a new domain while the native library stays loaded:

@@ -48,6 +48,8 @@
 #define kTIMUserStatusCustomStatus "user_status_custom_status"
 #define kTIMUserStatusOnlineDevices "user_status_online_devices"
 #define KTIMUserStatusOnlineDevices kTIMUserStatusOnlineDevices
+/* TIMUserStatusType 0 under Tencent's C# spelling too (its C header spells it _Unkown). */
+#define kTIMUserStatusType_Unknown kTIMUserStatusType_Unkown
 /* json_sdk_config of TIMInit: Tencent's keys (accepted, unused) and this library's. */
 #define kTIMSdkConfigConfigFilePath "sdk_config_config_file_path"
 #define kTIMSdkConfigLogFilePath "sdk_config_log_file_path"

@@ -36,7 +36,8 @@ mcs -nologo -warnaserror+ -debug -target:library -out:"$build/com.tencent.imsdk.
 mcs -nologo -warnaserror+ -debug -target:exe -out:"$build/Peer.exe" \
   -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" \
   tests/csharp/Peer/Peer.cs tests/csharp/Support/MainLoop.cs tests/csharp/Support/Hex.cs
-test_src=$(find tests/csharp -name '*.cs' -not -path 'tests/csharp/build/*' -not -path 'tests/csharp/Peer/*' -not -path 'tests/csharp/UnityStub/*' | sort)
+test_src=$(find tests/csharp -name '*.cs' -not -path 'tests/csharp/build/*' -not -path 'tests/csharp/Peer/*' \
+  -not -path 'tests/csharp/UnityStub/*' -not -path 'tests/csharp/EditorStub/*' -not -path 'tests/csharp/WebGL/*' | sort)
 # shellcheck disable=SC2086
 mcs -nologo -warnaserror+ -debug -target:library -out:"$build/ImSDK.Tests.dll" \
   -r:"$build/com.tencent.imsdk.unity.dll" -r:"$newtonsoft" -r:"$nunit" $test_src
@@ -51,6 +52,22 @@ mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -out:"$unit
 mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -out:"$unity_build/com.imsdk.userstatus.samples.dll" \
   -r:"$unity_build/com.tencent.imsdk.unity.dll" -r:"$unity_build/UnityEngine.dll" -r:System.Core.dll \
   unity/Samples~/UserStatusDemo/*.cs
+# The Editor assembly (IL2CPP link.xml processor) against a UnityEditor stand-in.
+mcs -nologo -warnaserror+ -target:library -out:"$unity_build/UnityEditor.dll" tests/csharp/EditorStub/UnityEditor.cs
+mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -out:"$unity_build/com.tencent.imsdk.unity.editor.dll" \
+  -r:"$unity_build/com.tencent.imsdk.unity.dll" -r:"$unity_build/UnityEditor.dll" -r:"$unity_build/UnityEngine.dll" \
+  unity/Editor/*.cs
+
+echo "== WebGL: the bindings as a WebGL player compiles them refuse at Init (PlatformNotSupportedException)"
+webgl_build="$build/webgl"
+mkdir -p "$webgl_build"
+cp "$newtonsoft" "$webgl_build/"
+# shellcheck disable=SC2086
+mcs -nologo -warnaserror+ -target:library -define:UNITY_WEBGL -out:"$webgl_build/com.tencent.imsdk.unity.dll" \
+  -r:"$newtonsoft" $bindings_src
+mcs -nologo -warnaserror+ -target:exe -out:"$webgl_build/WebGLInit.exe" -r:"$webgl_build/com.tencent.imsdk.unity.dll" \
+  tests/csharp/WebGL/WebGLInit.cs
+mono "$webgl_build/WebGLInit.exe"
 
 echo "== nunit-console (Mono) against imsdk-server"
 export IMSDK_TARGET_DIR="$target_dir"

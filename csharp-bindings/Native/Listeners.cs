@@ -4,8 +4,8 @@ using com.tencent.imsdk.unity.callback;
 namespace com.tencent.imsdk.unity.native
 {
     /// <summary>
-    /// The user's listeners (multicast, as in Tencent's wrapper) and their native registration: a native
-    /// trampoline is registered while at least one managed listener of its kind exists.
+    /// The user's listeners (one per kind: the setters replace) and their native registration: a native
+    /// trampoline is registered while a managed listener of its kind exists.
     /// </summary>
     internal static class Listeners
     {
