@@ -50,3 +50,6 @@ cargo build -p imsdk-server -p imsdk-bench
 
 echo "== C#: bindings on Mono against imsdk-server, Unity package"
 bash scripts/test-csharp.sh
+
+echo "== portability: the library cross-built for Windows (ImSDK.dll), its exports and imports, in the package"
+bash scripts/check-portable.sh

@@ -1,6 +1,7 @@
 """The package check must catch what breaks a package in Unity: run by scripts/test-csharp.sh
 (python3 -m unittest discover -s tests/csharp/PackageCheck) after the package is assembled."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,24 @@ class PackageCheck(unittest.TestCase):
             self.assertIn("iPhone: iOS\n    second:\n      enabled: 1", f.read())
         result = self.check()
         self.assertEqual(0, result.returncode, result.stderr)
+
+
+class FirstPlay(unittest.TestCase):
+    """The sample's defaults are what a local imsdk-server answers to out of the box."""
+
+    def read(self, rel):
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            return f.read()
+
+    def test_sample_defaults_match_the_server_defaults(self):
+        sample = self.read("unity/Samples~/UserStatusDemo/UserStatusDemo.cs")
+        library_default = re.search(r'DEFAULT_SERVER_URL: &str = "([^"]+)"', self.read("src/config.rs")).group(1)
+        listen = re.search(r'default_value = "(127\.0\.0\.1:\d+)"', self.read("server/src/main.rs")).group(1)
+        self.assertEqual("ws://%s/ws" % listen, library_default)
+        self.assertIn('serverUrl = "%s"' % library_default, sample)
+        self.assertIn("sdkAppId = 1400000001", sample)
+        self.assertIn("imsdk-server -- usersig --sdk-app-id 1400000001 --secret-key imsdk-dev-secret-key", sample)
+        self.assertIn('"imsdk-dev-secret-key"', self.read("server/src/config.rs"))
 
 
 if __name__ == "__main__":
