@@ -1,6 +1,7 @@
 /*
  * TIMCloud.h: Tencent Chat's user-status C API, implemented by ImSDK (libImSDK.so, ImSDK.dll,
- * libImSDK.dylib / libImSDKForMac_C.dylib).
+ * libImSDK.dylib, static libImSDK.a). Tencent's split headers (TIMCloudDef.h, TIMManager.h,
+ * TIMCloudComm.h) include this one; error codes: TIMErrorCode.h.
  *
  * Strings are UTF-8 and NUL-terminated. Strings handed to a callback are valid only during that
  * callback: copy what you keep. `user_data` is handed back untouched.
