@@ -22,6 +22,10 @@ namespace com.tencent.imsdk.unity
         private const int LoginUserIdBufferSize = 128;
         private static volatile bool manualDispatch;
         private static bool unloadHooked;
+        /// <summary>Init succeeded and Uninit has not run since (in this domain).</summary>
+        private static volatile bool initialized;
+
+        internal static bool IsInitialized { get { return initialized; } }
 
         /// <summary>Initialises the library. Captures the calling thread's SynchronizationContext: call it
         /// from Unity's main thread (Awake/Start). need_log logs every call and its result.</summary>
@@ -39,6 +43,7 @@ namespace com.tencent.imsdk.unity
             }
             if (result == (int)TIMResult.TIM_SUCC)
             {
+                initialized = true;
                 Listeners.RegisterNative();
                 UninitOnDomainUnload();
             }
@@ -50,6 +55,7 @@ namespace com.tencent.imsdk.unity
         public static TIMResult Uninit()
         {
             Listeners.Clear();
+            initialized = false;
             int result = IMNativeSDK.TIMUninit();
             foreach (PendingCall call in PendingCalls.TakeAll())
             {
@@ -127,8 +133,19 @@ namespace com.tencent.imsdk.unity
         /// objects of the previous Play), forgets every listener and the captured context.</summary>
         internal static void ResetStaticState()
         {
-            Listeners.Clear();
-            IMNativeSDK.TIMUninit();
+            // Native calls only when this domain initialised the library: a player that never uses the
+            // SDK (or a WebGL one, which has none) does not load it at startup.
+            bool wasInitialized = initialized;
+            initialized = false;
+            if (wasInitialized)
+            {
+                Listeners.Clear();
+                IMNativeSDK.TIMUninit();
+            }
+            else
+            {
+                Listeners.ForgetManaged();
+            }
             PendingCalls.TakeAll();
             Dispatcher.Reset();
             manualDispatch = false;

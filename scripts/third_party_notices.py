@@ -58,12 +58,39 @@ def license_files(package):
     return [(f, open(os.path.join(base, f), encoding="utf-8", errors="replace").read()) for f in files]
 
 
+def sysroot_licenses():
+    """The standard licence texts the Rust toolchain ships (share/doc/rust/licenses/<SPDX>.txt), or {}."""
+    try:
+        root = subprocess.run(["rustc", "--print", "sysroot"], check=True, stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    folder = os.path.join(root, "share", "doc", "rust", "licenses")
+    if not os.path.isdir(folder):
+        return {}
+    return {f[:-4]: os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".txt")}
+
+
+def standard_text(expression, texts):
+    """(SPDX id, text) of the first licence of the expression the toolchain has a text for, or None."""
+    for spdx in re.findall(r"[A-Za-z0-9.+-]+", expression or ""):
+        if spdx in texts and spdx not in ("OR", "AND", "WITH"):
+            with open(texts[spdx], encoding="utf-8", errors="replace") as f:
+                return spdx, f.read()
+    return None
+
+
 def heading(package):
     """The line the checker looks for: one per crate and version."""
     return "## %s %s" % (package["name"], package["version"])
 
 
+def fenced(name, text):
+    return ["### %s" % name, "", "```", text.rstrip("\n").replace("```", "'''"), "```", ""]
+
+
 def render(crates):
+    texts = sysroot_licenses()
     lines = ["# Third Party Notices", "",
              "The native library (libImSDK / ImSDK) in this package links the following Rust crates. Each is",
              "listed with its licence expression and the licence texts it ships. Generated from Cargo.lock by",
@@ -73,10 +100,20 @@ def render(crates):
                   "- Source: %s" % (p.get("repository") or "https://crates.io/crates/" + p["name"]), ""]
         files = license_files(p)
         if not files:
-            lines += ["(The crate ships no licence file; its licence expression above applies, with the",
-                      "standard text of each SPDX licence named.)", ""]
+            lines += ["(The crate ships no licence file; its licence expression above applies.)", ""]
+            standard = standard_text(p.get("license"), texts)
+            if standard:
+                lines += fenced("%s (standard text)" % standard[0], standard[1])
         for name, text in files:
-            lines += ["### %s" % name, "", "```", text.rstrip("\n").replace("```", "'''"), "```", ""]
+            lines += fenced(name, text)
+    # Rust's standard library (std, core, alloc and what they use) is linked into every Rust binary.
+    lines += ["## Rust standard library", "", "- Licence: MIT OR Apache-2.0 (some parts under other permissive",
+              "  licences: see COPYRIGHT-library.html of the Rust toolchain)",
+              "- Source: https://github.com/rust-lang/rust", ""]
+    for spdx in ("MIT", "Apache-2.0"):
+        if spdx in texts:
+            with open(texts[spdx], encoding="utf-8", errors="replace") as f:
+                lines += fenced("%s (standard text)" % spdx, f.read())
     return "\n".join(lines)
 
 

@@ -268,6 +268,8 @@ class Checker:
         for block in re.split(r"^(?=## )", text, flags=re.M)[1:]:
             head, _, body = block.partition("\n")
             sections[head.strip()] = body
+        if "## Rust standard library" not in sections:
+            self.fail("%s: no section for the Rust standard library" % NOTICES)
         for crate in third_party_notices.linked_crates():
             body = sections.get(third_party_notices.heading(crate))
             if body is None:

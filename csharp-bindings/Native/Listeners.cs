@@ -41,6 +41,19 @@ namespace com.tencent.imsdk.unity.native
             }
         }
 
+        /// <summary>Forgets every listener without telling the library (which is not running).</summary>
+        internal static void ForgetManaged()
+        {
+            lock (Gate)
+            {
+                NetworkStatus = null;
+                KickedOffline = null;
+                UserSigExpired = null;
+                UserStatusChanged = null;
+                UserStatusChangedString = null;
+            }
+        }
+
         /// <summary>Uninit forgets every listener (Tencent's wrapper forgot only some, so re-adding them
         /// after a new Init delivered twice).</summary>
         internal static void Clear()

@@ -29,7 +29,7 @@ namespace com.tencent.imsdk.unity.utils
         /// <summary>Application.quitting: the player quits, or the Editor leaves Play mode.</summary>
         internal static void OnQuitting()
         {
-            TencentIMSDK.Uninit();
+            if (TencentIMSDK.IsInitialized) TencentIMSDK.Uninit();
         }
     }
 }

@@ -67,6 +67,18 @@ namespace ImSDK.Tests
         }
 
         [Test]
+        public void ResetWithoutInitForgetsListenersAndLeavesTheLibraryAlone()
+        {
+            int calls = 0;
+            TencentIMSDK.SetKickedOfflineCallback(u => calls++);
+            UnityLifecycle.OnSubsystemRegistration();
+            Assert.IsFalse(TencentIMSDK.IsInitialized);
+            Assert.IsNull(com.tencent.imsdk.unity.native.Listeners.KickedOffline, "listener of the previous Play kept");
+            UnityLifecycle.OnQuitting(); // no Init in this Play: nothing to stop
+            Assert.AreEqual(0, calls);
+        }
+
+        [Test]
         public void ResetDropsWhatAPreviousPlayLeft()
         {
             InitAndLogIn("alice");
