@@ -57,6 +57,11 @@ mcs -nologo -warnaserror+ -target:library -out:"$unity_build/UnityEditor.dll" te
 mcs -nologo -warnaserror+ -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -out:"$unity_build/com.tencent.imsdk.unity.editor.dll" \
   -r:"$unity_build/com.tencent.imsdk.unity.dll" -r:"$unity_build/UnityEditor.dll" -r:"$unity_build/UnityEngine.dll" \
   unity/Editor/*.cs
+mcs -nologo -warnaserror+ -target:exe -out:"$unity_build/RunLinkXmlProcessor.exe" \
+  -r:"$unity_build/com.tencent.imsdk.unity.editor.dll" -r:"$unity_build/UnityEditor.dll" \
+  tests/csharp/EditorStub/RunLinkXmlProcessor.cs
+cp "$newtonsoft" "$unity_build/"
+(cd "$unity_build" && mono RunLinkXmlProcessor.exe "$OLDPWD/unity/Runtime/link.xml")
 
 echo "== WebGL: the bindings as a WebGL player compiles them refuse at Init (PlatformNotSupportedException)"
 webgl_build="$build/webgl"
