@@ -22,11 +22,16 @@ namespace com.tencent.imsdk.unity
         private const int LoginUserIdBufferSize = 128;
         private static volatile bool manualDispatch;
         private static bool unloadHooked;
+        /// <summary>Init succeeded and Uninit has not run since (in this domain).</summary>
+        private static volatile bool initialized;
+
+        internal static bool IsInitialized { get { return initialized; } }
 
         /// <summary>Initialises the library. Captures the calling thread's SynchronizationContext: call it
         /// from Unity's main thread (Awake/Start). need_log logs every call and its result.</summary>
         public static TIMResult Init(long sdk_app_id, SdkConfig json_sdk_config, bool? need_log = false)
         {
+            EnsurePlatformSupported();
             Log.Verbose = need_log == true;
             if (sdk_app_id <= 0) return Logged("Init", TIMResult.TIM_ERR_PARAM);
             Dispatcher.CaptureContext();
@@ -38,6 +43,7 @@ namespace com.tencent.imsdk.unity
             }
             if (result == (int)TIMResult.TIM_SUCC)
             {
+                initialized = true;
                 Listeners.RegisterNative();
                 UninitOnDomainUnload();
             }
@@ -49,6 +55,7 @@ namespace com.tencent.imsdk.unity
         public static TIMResult Uninit()
         {
             Listeners.Clear();
+            initialized = false;
             int result = IMNativeSDK.TIMUninit();
             foreach (PendingCall call in PendingCalls.TakeAll())
             {
@@ -109,6 +116,40 @@ namespace com.tencent.imsdk.unity
             {
                 Marshal.FreeHGlobal(buffer);
             }
+        }
+
+        /// <summary>WebGL players have no native library (and no threads): refuse clearly at Init rather
+        /// than fail to link or crash at the first call.</summary>
+        private static void EnsurePlatformSupported()
+        {
+#if UNITY_WEBGL && !UNITY_EDITOR
+            throw new PlatformNotSupportedException("TencentIMSDK (native ImSDK library) does not run on WebGL: " +
+                "there is no native library for the browser. Build for a desktop, Android or iOS player.");
+#endif
+        }
+
+        /// <summary>Back to the state of a fresh domain, for Play mode without domain reload: stops a library
+        /// a previous Play left initialised, drops its queued callbacks and calls in flight (they belong to
+        /// objects of the previous Play), forgets every listener and the captured context.</summary>
+        internal static void ResetStaticState()
+        {
+            // Native calls only when this domain initialised the library: a player that never uses the
+            // SDK (or a WebGL one, which has none) does not load it at startup.
+            bool wasInitialized = initialized;
+            initialized = false;
+            if (wasInitialized)
+            {
+                Listeners.Clear();
+                IMNativeSDK.TIMUninit();
+            }
+            else
+            {
+                Listeners.ForgetManaged();
+            }
+            PendingCalls.TakeAll();
+            Dispatcher.Reset();
+            manualDispatch = false;
+            Log.Verbose = false;
         }
 
         /// <summary>The Unity Editor reloads scripts in a new domain while the native library stays loaded:

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
 # Library/C: gcc and g++ compile tests/c/*.c and the header (C99 and C++); valgrind runs the C
-# story once (tests/c_abi.rs, inside the workspace run below).
-for p in valgrind gcc g++; do need "$p"; done
+# story once (tests/c_abi.rs, inside the workspace run below); binutils' nm lists the library's
+# exports for the header check. (scripts/check-portable.sh installs the Windows cross toolchain.)
+for p in valgrind gcc g++ binutils; do need "$p"; done
 # Server cluster tests (server/tests/cluster.rs) start their own redis-server on a free 127.0.0.1 port
 # and fail, never skip, when it is missing.
 need redis-server
@@ -54,3 +55,6 @@ cargo build -p imsdk-server -p imsdk-bench
 
 echo "== C#: bindings on Mono against imsdk-server, Unity package"
 bash scripts/test-csharp.sh
+
+echo "== portability: the library cross-built for Windows (ImSDK.dll), its exports and imports, in the package"
+bash scripts/check-portable.sh

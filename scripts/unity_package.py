@@ -2,9 +2,12 @@
 """Assembles the Unity package from unity/ (manifest, asmdef, samples, docs), csharp-bindings/ (the C#
 sources, copied so the two never drift) and built native libraries; and checks an assembled package.
 
-  build --lib FILE[:PLATFORM] ... [--out DIR]   (PLATFORM: linux-x86_64, windows-x86_64, macos, android-arm64;
-                                                 guessed from the file name when omitted)
+  build --lib FILE[:PLATFORM] ... [--out DIR]   (PLATFORM: one of PLATFORMS below; guessed from the file name
+                                                 when omitted: .dll Windows, .dylib macOS, .a iOS, else Linux)
   check PACKAGE_DIR [--bindings csharp-bindings]
+
+The build also writes `Third Party Notices.md` (scripts/third_party_notices.py, from Cargo.lock); the check
+fails when a crate linked into the library is missing from it, or a shared library is over its size budget.
 
 Metas of copied files get GUIDs derived from their path in the package, so they are stable across builds.
 """
@@ -15,6 +18,8 @@ import os
 import re
 import shutil
 import sys
+
+import third_party_notices
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNITY_SRC = os.path.join(ROOT, "unity")
@@ -27,8 +32,18 @@ PLATFORMS = {
     "windows-x86_64": ("Runtime/Plugins/Windows/x86_64", ("Standalone", "Win64"), "Windows", "x86_64"),
     "macos": ("Runtime/Plugins/macOS", ("Standalone", "OSXUniversal"), "OSX", "AnyCPU"),
     "android-arm64": ("Runtime/Plugins/Android/arm64-v8a", ("Android", "Android"), None, "ARM64"),
+    "android-armv7": ("Runtime/Plugins/Android/armeabi-v7a", ("Android", "Android"), None, "ARMv7"),
+    "android-x86_64": ("Runtime/Plugins/Android/x86_64", ("Android", "Android"), None, "X86_64"),
+    # libImSDK.a (staticlib, built on a Mac: docs/PLATFORMS.md), linked into the Xcode project; C# binds
+    # it as "__Internal".
+    "ios": ("Runtime/Plugins/iOS", ("iPhone", "iOS"), None, "AnyCPU"),
 }
-TARGETS = [p[1] for p in PLATFORMS.values()]
+# Size budget of one shared library (stripped release build): per platform, bytes. The macOS one is
+# universal (two architectures). Static libraries (.a) are not shipped in the player as they are.
+MAX_PLUGIN_BYTES = {"macos": 8 << 20}
+DEFAULT_MAX_PLUGIN_BYTES = 4 << 20
+NOTICES = "Third Party Notices.md"
+TARGETS = list(dict.fromkeys(p[1] for p in PLATFORMS.values()))
 # Precompiled assemblies an asmdef may reference, and the package dependency that provides each.
 PRECOMPILED = {"Newtonsoft.Json.dll": "com.unity.nuget.newtonsoft-json"}
 BINARY_EXT = (".so", ".dll", ".dylib", ".bundle", ".a")
@@ -95,6 +110,8 @@ def guess_platform(lib):
         return "windows-x86_64"
     if lib.endswith(".dylib"):
         return "macos"
+    if lib.endswith(".a"):
+        return "ios"
     return "linux-x86_64"
 
 
@@ -112,6 +129,7 @@ def build(args):
                 dest = os.path.join(out, RUNTIME_SCRIPTS, rel)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 shutil.copy2(os.path.join(dirpath, f), dest)
+    third_party_notices.main_to(os.path.join(out, NOTICES))
     plugin_platforms = {}
     for spec in args.lib:
         lib, _, platform = spec.partition(":")
@@ -231,8 +249,33 @@ class Checker:
                 players = [e for e in enabled if e[0] != "Editor"]
                 if players != [target]:
                     self.fail("%s/%s: enables %s, expected exactly %s" % (folder, f, players, target))
+                size = os.path.getsize(os.path.join(base, f))
+                budget = MAX_PLUGIN_BYTES.get(platform, DEFAULT_MAX_PLUGIN_BYTES)
+                if not f.endswith(".a") and size > budget:
+                    self.fail("%s/%s: %d bytes, over the %d-byte budget (ship the stripped release build: "
+                              "scripts/build-dist-lib.sh)" % (folder, f, size, budget))
         if count == 0:
             self.fail("no native library under Runtime/Plugins")
+
+    def notices(self):
+        """Every third-party crate linked into the library has its section, with a licence, in the notices."""
+        path = os.path.join(self.root, NOTICES)
+        if not os.path.isfile(path):
+            self.fail("%s missing (scripts/third_party_notices.py)" % NOTICES)
+            return
+        text = read(path)
+        sections = {}
+        for block in re.split(r"^(?=## )", text, flags=re.M)[1:]:
+            head, _, body = block.partition("\n")
+            sections[head.strip()] = body
+        if "## Rust standard library" not in sections:
+            self.fail("%s: no section for the Rust standard library" % NOTICES)
+        for crate in third_party_notices.linked_crates():
+            body = sections.get(third_party_notices.heading(crate))
+            if body is None:
+                self.fail("%s: no section for %s %s" % (NOTICES, crate["name"], crate["version"]))
+            elif "- Licence: " not in body:
+                self.fail("%s: %s %s has no licence" % (NOTICES, crate["name"], crate["version"]))
 
     def bindings_match(self, bindings):
         for dirpath, _, files in os.walk(bindings):
@@ -251,6 +294,7 @@ def check(args):
     guids = c.metas()
     c.asmdefs(manifest, guids)
     c.plugins()
+    c.notices()
     c.bindings_match(args.bindings)
     for e in c.errors:
         print("package check: " + e, file=sys.stderr)

@@ -29,11 +29,33 @@ namespace com.tencent.imsdk.unity.enums
         kTIMConnectFailed = 3,
     }
 
+    /// <summary>Both of Tencent's spellings of 0: "Unknown" (Tencent's C#) and "Unkown" (Tencent's C
+    /// header, sic); TIMCloud.h has both too (the second as a #define).</summary>
     public enum TIMUserStatusType
     {
         kTIMUserStatusType_Unknown = 0,
+        kTIMUserStatusType_Unkown = 0,
         kTIMUserStatusType_Online = 1,
         kTIMUserStatusType_Offline = 2,
         kTIMUserStatusType_UnLogined = 3,
+    }
+
+    /// <summary>Log level (SetConfig's set_config_log_level; this library writes no log).</summary>
+    public enum TIMLogLevel
+    {
+        kTIMLog_Off = 0,
+        kTIMLog_Test = 1,
+        kTIMLog_Verbose = 2,
+        kTIMLog_Debug = 3,
+        kTIMLog_Info = 4,
+        kTIMLog_Warn = 5,
+        kTIMLog_Error = 6,
+        kTIMLog_Assert = 7,
+    }
+
+    /// <summary>callExperimentalAPI operations (request_internal_operation) this library answers with 0.</summary>
+    public enum TIMInternalOperation
+    {
+        internal_operation_set_ui_platform,
     }
 }

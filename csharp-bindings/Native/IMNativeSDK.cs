@@ -7,7 +7,10 @@ namespace com.tencent.imsdk.unity.native
 {
     public static class IMNativeSDK
     {
-#if (UNITY_IPHONE || UNITY_WEBGL) && !UNITY_EDITOR
+        // One name on every platform: libImSDK.so, ImSDK.dll, libImSDK.dylib; on iOS the static
+        // libImSDK.a is linked into the app ("__Internal"). WebGL has no native library: Init throws
+        // PlatformNotSupportedException there (TencentIMSDK.EnsurePlatformSupported).
+#if UNITY_IOS && !UNITY_EDITOR
         public const string MyLibName = "__Internal";
 #else
         public const string MyLibName = "ImSDK";
@@ -70,6 +73,20 @@ namespace com.tencent.imsdk.unity.native
 
         [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]
         public static extern void TIMSetUserStatusChangedCallback(TIMUserStatusChangedCallback cb, IntPtr user_data);
+
+        /// <summary>A static NUL-terminated UTF-8 string owned by the library: never freed.</summary>
+        [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr TIMGetSDKVersion();
+
+        /// <summary>Server time in seconds (local clock corrected by the server's at login; 0 before).</summary>
+        [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern ulong TIMGetServerTime();
+
+        [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int TIMSetConfig(IntPtr json_config, CommonValueCallback cb, IntPtr user_data);
+
+        [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int callExperimentalAPI(IntPtr json_param, CommonValueCallback cb, IntPtr user_data);
 
         /// <summary>Runs the callbacks the library queued in manual dispatch mode; returns how many ran.</summary>
         [DllImport(MyLibName, CallingConvention = CallingConvention.Cdecl)]

@@ -4,8 +4,8 @@ using com.tencent.imsdk.unity.callback;
 namespace com.tencent.imsdk.unity.native
 {
     /// <summary>
-    /// The user's listeners (multicast, as in Tencent's wrapper) and their native registration: a native
-    /// trampoline is registered while at least one managed listener of its kind exists.
+    /// The user's listeners (one per kind: the setters replace) and their native registration: a native
+    /// trampoline is registered while a managed listener of its kind exists.
     /// </summary>
     internal static class Listeners
     {
@@ -38,6 +38,19 @@ namespace com.tencent.imsdk.unity.native
                 IMNativeSDK.TIMSetUserSigExpiredCallback(UserSigExpired != null ? Trampolines.UserSigExpired : null, IntPtr.Zero);
                 bool status = UserStatusChanged != null || UserStatusChangedString != null;
                 IMNativeSDK.TIMSetUserStatusChangedCallback(status ? Trampolines.UserStatusChanged : null, IntPtr.Zero);
+            }
+        }
+
+        /// <summary>Forgets every listener without telling the library (which is not running).</summary>
+        internal static void ForgetManaged()
+        {
+            lock (Gate)
+            {
+                NetworkStatus = null;
+                KickedOffline = null;
+                UserSigExpired = null;
+                UserStatusChanged = null;
+                UserStatusChangedString = null;
             }
         }
 

@@ -51,4 +51,32 @@ namespace com.tencent.imsdk.unity.types
         /// TencentIMSDK.DispatchCallbacks() runs them on the calling thread.</summary>
         public bool? sdk_config_manual_dispatch;
     }
+
+    /// <summary>TIMSetConfig's object. The log keys and set_config_user_define_data are accepted
+    /// (this library writes no log); other keys (proxies ...) are answered with 7013.</summary>
+    [JsonObject(MemberSerialization.OptOut)]
+    public class SetConfig : ExtraData
+    {
+        public TIMLogLevel? set_config_log_level;
+        public TIMLogLevel? set_config_callback_log_level;
+        public bool? set_config_is_log_output_console;
+        public string set_config_user_define_data;
+    }
+
+    /// <summary>callExperimentalAPI's request (Tencent's spelling, "Reqeust"). This library supports
+    /// internal_operation_set_ui_platform only (answered with 0); any other operation gets 7013.</summary>
+    [JsonObject(MemberSerialization.OptOut)]
+    public class ExperimentalAPIReqeustParam : ExtraData
+    {
+        /// <summary>A TIMInternalOperation name, e.g. "internal_operation_set_ui_platform".</summary>
+        public string request_internal_operation;
+        public int? request_set_ui_platform_param;
+    }
+
+    /// <summary>callExperimentalAPI's answer (Tencent's spelling, "Reponse"); empty for the operations
+    /// this library supports.</summary>
+    [JsonObject(MemberSerialization.OptOut)]
+    public class ReponseInfo : ExtraData
+    {
+    }
 }

@@ -35,6 +35,17 @@ namespace com.tencent.imsdk.unity.utils
             }
         }
 
+        /// <summary>Forgets the context and every queued callback (a new Play in the Editor starts clean).</summary>
+        internal static void Reset()
+        {
+            lock (Gate)
+            {
+                context = null;
+                drainPosted = false;
+                queue = new List<Action>();
+            }
+        }
+
         internal static void Enqueue(Action callback)
         {
             SynchronizationContext target;

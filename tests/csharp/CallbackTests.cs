@@ -105,9 +105,11 @@ namespace ImSDK.Tests
         public void ExceptionInUserCallbackIsCaughtAndLogged()
         {
             InitAndLogIn("alice");
-            TencentIMSDK.SetUserStatusChangedCallback((statuses, user_data) => { throw new InvalidOperationException("listener boom"); });
+            // One multicast listener: the handler after the one that throws still runs.
             int secondListener = 0;
-            TencentIMSDK.SetUserStatusChangedCallback((statuses, user_data) => secondListener++);
+            UserStatusChangedCallback both = (statuses, user_data) => { throw new InvalidOperationException("listener boom"); };
+            both += (statuses, user_data) => secondListener++;
+            TencentIMSDK.SetUserStatusChangedCallback(both);
 
             Result<string> thrown = null;
             TIMResult sync = TencentIMSDK.SetSelfStatus(new UserStatus { user_status_custom_status = "boom" }, (int code, string desc, string user_data) =>
@@ -125,18 +127,25 @@ namespace ImSDK.Tests
         }
 
         [Test]
-        public void RemovedListenerIsNotCalled()
+        public void SetReplacesTheListenerAndRemoveClearsIt()
         {
             InitAndLogIn("alice");
-            int removed = 0, kept = 0;
-            UserStatusChangedCallback gone = (s, u) => removed++;
-            UserStatusChangedStringCallback stays = (json, u) => kept++;
-            TencentIMSDK.SetUserStatusChangedCallback(gone, stays);
-            TencentIMSDK.RemoveUserStatusChangedCallback(gone);
+            int replaced = 0, typed = 0, raw = 0;
+            TencentIMSDK.SetUserStatusChangedCallback((s, u) => replaced++);
+            TencentIMSDK.SetUserStatusChangedCallback((s, u) => typed++, (json, u) => raw++);
             SetCustomStatus("again");
-            WaitForStatus("alice", TIMUserStatusType.kTIMUserStatusType_Online, "again");
-            Assert.IsTrue(Loop.RunUntil(() => kept > 0, Timeout));
-            Assert.AreEqual(0, removed);
+            Assert.IsTrue(Loop.RunUntil(() => typed > 0 && raw > 0, Timeout), "the replacing listeners were not called");
+            Loop.RunUntil(() => false, TimeSpan.FromMilliseconds(300));
+            Assert.AreEqual(0, replaced, "a replaced listener was called");
+            Assert.AreEqual(typed, raw, "typed and raw listeners heard different events");
+            int heard = typed;
+
+            // Remove clears both, whatever its argument (as Tencent's does).
+            TencentIMSDK.RemoveUserStatusChangedCallback((s, u) => { });
+            SetCustomStatus("once more");
+            Loop.RunUntil(() => false, TimeSpan.FromMilliseconds(300));
+            Assert.AreEqual(heard, typed, "called after Remove");
+            Assert.AreEqual(heard, raw, "called after Remove");
         }
     }
 }

@@ -17,6 +17,16 @@ namespace ImSDK.Tests.Support
             }
         }
 
+        /// <summary>The checkout: tests/csharp/build/ is where the test assembly runs from.</summary>
+        public static string RepoRoot
+        {
+            get
+            {
+                string here = Path.GetDirectoryName(typeof(Paths).Assembly.Location);
+                return Path.GetFullPath(Path.Combine(here, "..", "..", ".."));
+            }
+        }
+
         public static string Server { get { return Path.Combine(TargetDir, "imsdk-server"); } }
 
         /// <summary>The compiled peer program (tests/csharp/build/Peer.exe), beside the test assembly.</summary>

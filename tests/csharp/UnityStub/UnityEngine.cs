@@ -17,6 +17,23 @@ namespace UnityEngine
     public static class Application
     {
         public static string persistentDataPath { get { return ""; } }
+        public static event System.Action quitting;
+        internal static void Quit() { if (quitting != null) quitting(); }
+    }
+
+    public enum RuntimeInitializeLoadType
+    {
+        AfterSceneLoad = 0,
+        BeforeSceneLoad = 1,
+        AfterAssembliesLoaded = 2,
+        BeforeSplashScreen = 3,
+        SubsystemRegistration = 4,
+    }
+
+    [System.AttributeUsage(System.AttributeTargets.Method)]
+    public sealed class RuntimeInitializeOnLoadMethodAttribute : System.Attribute
+    {
+        public RuntimeInitializeOnLoadMethodAttribute(RuntimeInitializeLoadType loadType) { }
     }
 
     public struct Rect

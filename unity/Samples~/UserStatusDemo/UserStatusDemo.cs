@@ -1,5 +1,10 @@
-// User Status Demo: put this on a GameObject, fill in the fields (a UserSig comes from your server, or for a
-// local test from `imsdk-server usersig --sdk-app-id N --secret-key K --user-id U`), press Play.
+// User Status Demo: put this on a GameObject, fill in userSig, press Play.
+// First Play against a local server (defaults below: the dev app 1400000001 of `imsdk-server` on
+// ws://127.0.0.1:7788/ws, the server's default address):
+//   1. cargo run -p imsdk-server
+//   2. cargo run -p imsdk-server -- usersig --sdk-app-id 1400000001 --secret-key imsdk-dev-secret-key --user-id alice
+//      and paste the printed UserSig into `userSig` (local tests only: in a real game your backend signs it).
+// The dev app imports an account on its first login with a valid UserSig, so no other setup is needed.
 // It logs in, sets a custom status, subscribes to the users listed, and shows every status it hears of:
 // subscribed users, friends (when the app's friend status switch is on) and yourself.
 using System.Collections.Generic;
@@ -12,7 +17,7 @@ using UnityEngine;
 public class UserStatusDemo : MonoBehaviour
 {
     public long sdkAppId = 1400000001;
-    public string serverUrl = "ws://127.0.0.1:8080/ws";
+    public string serverUrl = "ws://127.0.0.1:7788/ws";
     public string userId = "alice";
     public string userSig = "";
     public string customStatus = "Playing level 1";

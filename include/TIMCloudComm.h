@@ -1,0 +1,11 @@
+/*
+ * TIMCloudComm.h: Tencent's header name, for code written against Tencent's split headers. This library
+ * declares everything (TIM_DECL, TIMResult, TIMCommCallback, the enums and every function) in
+ * TIMCloud.h, and its error codes in TIMErrorCode.h; this file includes them.
+ */
+#ifndef IMSDK_TIMCLOUDCOMM_H
+#define IMSDK_TIMCLOUDCOMM_H
+
+#include "TIMCloud.h"
+
+#endif /* IMSDK_TIMCLOUDCOMM_H */
