@@ -179,6 +179,21 @@ fn fd_limit() -> usize {
     1 << 20
 }
 
+/// Gives memory freed by closed connections back to the system every few seconds. glibc's
+/// allocator keeps freed memory in per-thread arenas; after a burst of connections (an attack, a
+/// reconnect storm) the process would otherwise stay at its high-water mark. Elsewhere: nothing.
+pub fn start_trimming() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            // SAFETY: malloc_trim only walks glibc's own heap; 0 keeps no extra padding.
+            unsafe { libc::malloc_trim(0) };
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

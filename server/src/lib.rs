@@ -177,6 +177,7 @@ async fn serve(
         },
         header_read: Duration::from_secs(config.server.header_read_timeout_s),
     };
+    accept::start_trimming();
     // The port closes as soon as any stop begins.
     let (http_stop, http_stopped) = watch::channel(false);
     if let Some(metrics_listener) = metrics_listener {
