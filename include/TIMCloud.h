@@ -129,14 +129,19 @@ typedef void (*TIMUserStatusChangedCallback)(const char *json_user_status_array,
 extern "C" {
 #endif // __cplusplus
 
-// Accepted and answered with success (`json_params` ""), nothing else happens.
-// TIM_ERR_SDKUNINIT before `TIMInit` (Tencent's C# calls it first and ignores the result).
+// `json_param`: `{"request_internal_operation": "...", ...}`. Answers 0 for the operations this
+// library supports (`internal_operation_set_ui_platform`, which Tencent's C# layer sends from
+// `Init`; accepted, no effect), 7013 with the operation's name for any other, 6017 for NULL or
+// JSON that is not such an object. TIM_ERR_SDKUNINIT before `TIMInit` (no callback then).
 int callExperimentalAPI(const char *json_param, TIMCommCallback cb, const void *user_data);
 
 // Same as `callExperimentalAPI` (the name some of Tencent's layers use).
 int TIMCallExperimentalAPI(const char *json_param, TIMCommCallback cb, const void *user_data);
 
-// Accepted and answered with success; the configuration is ignored.
+// `json_config`: Tencent's `TIMSetConfig` object. The log keys and
+// `set_config_user_define_data` are accepted (0; this library writes no log), any other key
+// (proxies, ...) is answered with 7013 naming it, NULL or non-object JSON with 6017.
+// TIM_ERR_SDKUNINIT before `TIMInit` (no callback then).
 int TIMSetConfig(const char *json_config, TIMCommCallback cb, const void *user_data);
 
 // Accepted for compatibility with Tencent's C# layer; does nothing.
@@ -223,7 +228,8 @@ int TIMSubscribeUserStatus(const char *json_identifier_array,
                            TIMCommCallback cb,
                            const void *user_data);
 
-// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or "[]" unsubscribes all.
+// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or an empty JSON array ("[]",
+// "[ ]", "[\n]") unsubscribes all.
 // `json_params` is "".
 int TIMUnsubscribeUserStatus(const char *json_identifier_array,
                              TIMCommCallback cb,

@@ -81,7 +81,8 @@ pub unsafe extern "C" fn TIMSubscribeUserStatus(
     })
 }
 
-/// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or "[]" unsubscribes all.
+/// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or an empty JSON array ("[]",
+/// "[ ]", "[\n]") unsubscribes all.
 /// `json_params` is "".
 #[no_mangle]
 pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
@@ -91,9 +92,12 @@ pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
 ) -> c_int {
     export(|| {
         let inst = logged_in()?;
+        // NULL, "", `null` or any empty JSON array (whitespace is JSON's) clears the list.
         let user_ids = match unsafe { args::opt_text(json_identifier_array) }?.map(str::trim) {
-            None | Some("") | Some("null") | Some("[]") => None,
-            Some(json) => Some(args::id_array(json, SUBSCRIBE_MAX_IDS)?),
+            None | Some("") => None,
+            Some(json) => {
+                args::any_id_array(json, SUBSCRIBE_MAX_IDS)?.filter(|ids| !ids.is_empty())
+            }
         };
         submit(
             &inst,
