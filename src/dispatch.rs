@@ -4,6 +4,7 @@
 
 use crate::ffi::types::TIMNetworkStatus;
 use crate::listeners;
+use imsdk_protocol::UserStatus;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void, CString};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -39,8 +40,9 @@ pub enum Event {
     },
     KickedOffline,
     UserSigExpired,
+    /// Serialised when it runs: queued changes of one user collapse into the latest.
     StatusChanged {
-        json: CString,
+        statuses: Vec<UserStatus>,
     },
 }
 
@@ -82,8 +84,12 @@ impl Event {
             Event::UserSigExpired => {
                 listeners::user_sig_expired().map(|(cb, ud)| unsafe { cb(ud.0) })
             }
-            Event::StatusChanged { json } => {
-                listeners::user_status_changed().map(|(cb, ud)| unsafe { cb(json.as_ptr(), ud.0) })
+            Event::StatusChanged { statuses } => {
+                listeners::user_status_changed().map(|(cb, ud)| {
+                    let json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
+                    let json = c_string(&json);
+                    unsafe { cb(json.as_ptr(), ud.0) }
+                })
             }
         }
         .is_some()

@@ -61,7 +61,8 @@ pub unsafe extern "C" fn TIMGetUserStatus(
 }
 
 /// Subscribes to `["id", ...]` (1 to 100 ids). At most 200 subscriptions: the oldest are
-/// evicted. The library restores them after a reconnect. `json_params` is "".
+/// evicted. The list is the account's, kept by the server across reconnects and other devices
+/// (the library restores nothing of its own). `json_params` is "".
 #[no_mangle]
 pub unsafe extern "C" fn TIMSubscribeUserStatus(
     json_identifier_array: *const c_char,

@@ -3,7 +3,6 @@
 
 mod backoff;
 mod conn;
-mod subs;
 
 use crate::dispatch::{Event, Reply};
 use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
@@ -11,7 +10,7 @@ use crate::sdk::{Command, Instance};
 use backoff::Backoff;
 use conn::{Connection, Incoming};
 use imsdk_protocol::{
-    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus,
+    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus, UserStatusType,
     PROTOCOL_VERSION,
 };
 use std::collections::hash_map::RandomState;
@@ -20,13 +19,12 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use subs::Subscriptions;
 
 pub const WAKE: mio::Token = mio::Token(0);
 const SOCKET: mio::Token = mio::Token(1);
-/// Ids per subscribe frame when restoring subscriptions (the server's per-call limit).
+/// Ids per subscribe call (Tencent's limit, until a server announces its own).
 pub(crate) const SUBSCRIBE_MAX_IDS: usize = 100;
-/// Ids per query (the server's per-call limit).
+/// Ids per query (Tencent's limit, until a server announces its own).
 pub(crate) const GET_MAX_IDS: usize = 500;
 /// Tencent's heartbeat period, the upper bound of ours.
 const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
@@ -51,14 +49,16 @@ enum Pending {
         reply: Reply,
     },
     Heartbeat,
-    Resubscribe,
+    /// The own status asked for after a reconnect, to tell the host it is ONLINE again.
+    OwnStatus,
 }
 
+/// What a call's reply carries to the host.
 enum Op {
-    SetSelfStatus,
-    GetUserStatus,
-    Subscribe(Vec<String>),
-    Unsubscribe(Option<Vec<String>>),
+    /// Only the code (`json_params` "").
+    Ack,
+    /// The status array of a query.
+    Query,
 }
 
 struct Session {
@@ -115,7 +115,9 @@ struct Worker {
     online: bool,
     pending: HashMap<u64, (Pending, Instant)>,
     next_id: u64,
-    subs: Subscriptions,
+    /// The host was told its own account went OFFLINE (connection lost) and not yet that it is
+    /// ONLINE again.
+    told_own_offline: bool,
     heartbeat_every: Duration,
     heartbeat_wait: Duration,
     next_heartbeat: Option<Instant>,
@@ -160,7 +162,7 @@ impl Worker {
             online: false,
             pending: HashMap::new(),
             next_id: 1,
-            subs: Subscriptions::default(),
+            told_own_offline: false,
             heartbeat_every: MAX_HEARTBEAT_EVERY,
             heartbeat_wait: Duration::from_secs(15),
             next_heartbeat: None,
@@ -217,31 +219,20 @@ impl Worker {
                 reply,
             } => {
                 let custom_status = Some(custom_status);
-                self.call(reply, Op::SetSelfStatus, |id| ClientFrame::SetSelfStatus {
+                self.call(reply, Op::Ack, |id| ClientFrame::SetSelfStatus {
                     id,
                     custom_status,
                 })
             }
-            Command::GetUserStatus { user_ids, reply } => {
-                self.call(reply, Op::GetUserStatus, |id| ClientFrame::GetUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
-            Command::Subscribe { user_ids, reply } => {
-                let op = Op::Subscribe(user_ids.clone());
-                self.call(reply, op, |id| ClientFrame::SubscribeUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
-            Command::Unsubscribe { user_ids, reply } => {
-                let op = Op::Unsubscribe(user_ids.clone());
-                self.call(reply, op, |id| ClientFrame::UnsubscribeUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
+            Command::GetUserStatus { user_ids, reply } => self.call(reply, Op::Query, |id| {
+                ClientFrame::GetUserStatus { id, user_ids }
+            }),
+            Command::Subscribe { user_ids, reply } => self.call(reply, Op::Ack, |id| {
+                ClientFrame::SubscribeUserStatus { id, user_ids }
+            }),
+            Command::Unsubscribe { user_ids, reply } => self.call(reply, Op::Ack, |id| {
+                ClientFrame::UnsubscribeUserStatus { id, user_ids }
+            }),
         }
     }
 
@@ -433,7 +424,7 @@ impl Worker {
                 Pending::Call { reply, .. }
                 | Pending::Login { reply: Some(reply) }
                 | Pending::Logout { reply } => self.post_result(reply, code, desc, ""),
-                Pending::Login { reply: None } | Pending::Heartbeat | Pending::Resubscribe => {}
+                Pending::Login { reply: None } | Pending::Heartbeat | Pending::OwnStatus => {}
             }
         }
     }
@@ -468,6 +459,7 @@ impl Worker {
                 code::NET_DISCONNECT,
                 "connection lost",
             ));
+            self.tell_own_offline();
             self.schedule_reconnect();
         }
         self.fail_pending(code::NET_DISCONNECT, "connection lost");
@@ -479,7 +471,7 @@ impl Worker {
         self.drop_connection();
         self.session = None;
         self.reconnect_at = None;
-        self.subs.remove(None);
+        self.told_own_offline = false;
         self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
         self.abandon_opening(code::NET_DISCONNECT, "session ended");
         self.fail_pending(code::NET_DISCONNECT, "session ended");
@@ -523,10 +515,20 @@ impl Worker {
                 }
             }
             ServerFrame::StatusChanged { statuses } => {
-                let json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
-                self.post(Event::StatusChanged {
-                    json: crate::dispatch::c_string(&json),
-                });
+                // The server told the own account's ONLINE itself (it came back from OFFLINE):
+                // that is the host's one ONLINE.
+                if self.told_own_offline
+                    && statuses.iter().any(|s| {
+                        s.user_status_status_type == UserStatusType::Online
+                            && self
+                                .session
+                                .as_ref()
+                                .is_some_and(|me| me.user_id == s.user_status_identifier)
+                    })
+                {
+                    self.told_own_offline = false;
+                }
+                self.post(Event::StatusChanged { statuses })
             }
             ServerFrame::KickedOffline { .. } => self.end_session(Some(Ended::Kicked)),
             ServerFrame::UserSigExpired { .. } => self.end_session(Some(Ended::SigExpired)),
@@ -542,15 +544,10 @@ impl Worker {
     ) {
         match pending {
             Pending::Call { reply, op } => {
-                let mut json = String::new();
-                if code == code::SUCC {
-                    match op {
-                        Op::Subscribe(ids) => self.subs.add(&ids),
-                        Op::Unsubscribe(ids) => self.subs.remove(ids.as_deref()),
-                        Op::GetUserStatus => json = status_array_json(data),
-                        Op::SetSelfStatus => {}
-                    }
-                }
+                let json = match op {
+                    Op::Query if code == code::SUCC => status_array_json(data),
+                    _ => String::new(),
+                };
                 self.post_result(reply, code, desc, &json);
             }
             Pending::Login { reply } => self.login_replied(reply, code, desc, data),
@@ -565,7 +562,7 @@ impl Worker {
                     self.set_server_time(hb.server_time);
                 }
             }
-            Pending::Resubscribe => {}
+            Pending::OwnStatus => self.tell_own_online(code, data),
         }
     }
 
@@ -603,16 +600,18 @@ impl Worker {
         self.backoff.reset();
         self.set_status(TIMLoginStatus::kTIMLoginStatus_Logined);
         self.post(Event::network(TIMNetworkStatus::kTIMConnected, 0, ""));
+        // Nothing of the session is restored here: the subscription list is the account's, kept
+        // by the server (another device may have changed it meanwhile).
         match reply {
             Some(reply) => self.post_result(reply, code::SUCC, "", ""),
-            None => {
-                for user_ids in self.subs.chunks(SUBSCRIBE_MAX_IDS) {
-                    self.send_request(
-                        |id| ClientFrame::SubscribeUserStatus { id, user_ids },
-                        Pending::Resubscribe,
-                    );
-                }
+            None if self.told_own_offline => {
+                let user_ids = vec![self.own_id()];
+                self.send_request(
+                    |id| ClientFrame::GetUserStatus { id, user_ids },
+                    Pending::OwnStatus,
+                );
             }
+            None => {}
         }
     }
 
@@ -652,7 +651,7 @@ impl Worker {
                     self.post_result(reply, code::REQUEST_TIME_OUT, "logout timed out", "");
                 }
                 Pending::Login { reply: None } | Pending::Heartbeat => self.connection_lost(None),
-                Pending::Resubscribe => {}
+                Pending::OwnStatus => self.tell_own_online(code::REQUEST_TIME_OUT, None),
             }
         }
         if self.online && self.next_heartbeat.is_some_and(|t| t <= now) {
@@ -662,6 +661,56 @@ impl Worker {
         if self.reconnect_at.is_some_and(|t| t <= now) {
             self.connect(None);
         }
+    }
+
+    // ---- the own status across a lost connection --------------------------------------------
+
+    fn own_id(&self) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.user_id.clone())
+            .unwrap_or_default()
+    }
+
+    /// Once per lost connection of a logged-in session: the server clears the custom status of
+    /// an account that goes offline, and so does Tencent's SDK when it notices it is offline.
+    fn tell_own_offline(&mut self) {
+        if self.told_own_offline {
+            return;
+        }
+        self.told_own_offline = true;
+        let statuses = vec![UserStatus {
+            user_status_identifier: self.own_id(),
+            user_status_status_type: UserStatusType::Offline,
+            user_status_custom_status: String::new(),
+            user_status_online_devices: Vec::new(),
+        }];
+        self.post(Event::StatusChanged { statuses });
+    }
+
+    /// Once the session is back, unless the server already pushed it (it does when the account
+    /// was OFFLINE for it; not when this login replaced a session it still had): the own status
+    /// as the server has it, or ONLINE on this device when the server did not answer.
+    fn tell_own_online(&mut self, code: i32, data: Option<serde_json::Value>) {
+        if !self.told_own_offline || !self.online {
+            return;
+        }
+        self.told_own_offline = false;
+        let own = self.own_id();
+        let from_server = (code == code::SUCC)
+            .then(|| data.and_then(|d| serde_json::from_value::<Vec<UserStatus>>(d).ok()))
+            .flatten()
+            .and_then(|all| all.into_iter().find(|s| s.user_status_identifier == own))
+            .filter(|s| s.user_status_status_type == UserStatusType::Online);
+        let status = from_server.unwrap_or_else(|| UserStatus {
+            user_status_identifier: own,
+            user_status_status_type: UserStatusType::Online,
+            user_status_custom_status: String::new(),
+            user_status_online_devices: vec![self.inst.config.platform.clone()],
+        });
+        self.post(Event::StatusChanged {
+            statuses: vec![status],
+        });
     }
 
     // ---- helpers ---------------------------------------------------------------------------
