@@ -5,7 +5,6 @@
 //! its own status across the gap, OFFLINE once and ONLINE once (finding 2).
 
 mod common;
-#[allow(dead_code)]
 mod faults_common;
 
 use common::*;
