@@ -28,6 +28,9 @@ pub(crate) const SUBSCRIBE_MAX_IDS: usize = 100;
 pub(crate) const GET_MAX_IDS: usize = 500;
 /// Tencent's heartbeat period, the upper bound of ours.
 const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
+/// Frames handled per pass of the loop before the inbox (`TIMUninit`) and the timers get their
+/// turn: a flood of pushes cannot starve them.
+const FRAMES_PER_PASS: usize = 64;
 
 pub fn spawn(inst: Arc<Instance>, poll: mio::Poll) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
@@ -71,6 +74,8 @@ struct Opening {
     result: mpsc::Receiver<Result<Connection, String>>,
     /// The host's `TIMLogin` waiting for it (`None` for a reconnect).
     reply: Option<Reply>,
+    /// The whole open (DNS, TCP, TLS, WebSocket) gives up here: the request timeout.
+    deadline: Instant,
 }
 
 /// The login frame's fields; the request id comes when it is sent.
@@ -123,6 +128,8 @@ struct Worker {
     next_heartbeat: Option<Instant>,
     reconnect_at: Option<Instant>,
     backoff: Backoff,
+    /// The last pass stopped at [`FRAMES_PER_PASS`] with frames left: poll without waiting.
+    more_to_read: bool,
 }
 
 fn random_u64() -> u64 {
@@ -168,15 +175,19 @@ impl Worker {
             next_heartbeat: None,
             reconnect_at: None,
             backoff,
+            more_to_read: false,
         }
     }
 
     fn run(mut self) {
         let mut events = mio::Events::with_capacity(16);
         loop {
-            let timeout = self
-                .next_timer()
-                .map(|t| t.saturating_duration_since(Instant::now()));
+            let timeout = if self.more_to_read {
+                Some(Duration::ZERO)
+            } else {
+                self.next_timer()
+                    .map(|t| t.saturating_duration_since(Instant::now()))
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     break;
@@ -323,22 +334,30 @@ impl Worker {
         self.post(Event::network(TIMNetworkStatus::kTIMConnecting, 0, ""));
         let (tx, rx) = mpsc::channel();
         let (inst, tls) = (self.inst.clone(), self.tls.clone());
+        let deadline = Instant::now() + self.inst.config.request_timeout;
         let spawned = std::thread::Builder::new()
             .name("imsdk-connect".into())
             .spawn(move || {
                 let cfg = &inst.config;
+                let (url, max) = (&cfg.server_url, cfg.max_message_bytes);
                 let opened = match &tls {
-                    Ok(tls) => Connection::open(&cfg.server_url, Some(tls), cfg.request_timeout),
-                    Err(e) if cfg.server_url.starts_with("wss://") => Err(e.clone()),
-                    Err(_) => Connection::open(&cfg.server_url, None, cfg.request_timeout),
+                    Ok(tls) => Connection::open(url, Some(tls), deadline, max),
+                    Err(e) if url.starts_with("wss://") => Err(e.clone()),
+                    Err(_) => Connection::open(url, None, deadline, max),
                 };
                 // After TIMUninit nobody listens: the connection is simply dropped.
                 let _ = tx.send(opened);
                 inst.wake();
             });
         match spawned {
-            Ok(_) => self.opening = Some(Opening { result: rx, reply }),
-            Err(e) => self.open_failed(reply, &e.to_string()),
+            Ok(_) => {
+                self.opening = Some(Opening {
+                    result: rx,
+                    reply,
+                    deadline,
+                })
+            }
+            Err(e) => self.open_failed(reply, code::NET_DISCONNECT, &e.to_string()),
         }
     }
 
@@ -350,7 +369,10 @@ impl Worker {
             Err(mpsc::TryRecvError::Empty) => return,
             Err(mpsc::TryRecvError::Disconnected) => Err("connector thread failed".into()),
         };
-        let Some(Opening { reply, .. }) = self.opening.take() else {
+        let Some(Opening {
+            reply, deadline, ..
+        }) = self.opening.take()
+        else {
             return;
         };
         let registry = self.poll.registry();
@@ -362,7 +384,14 @@ impl Worker {
         let (conn, session) = match (registered, &self.session) {
             (Ok(conn), Some(session)) => (conn, session),
             (Ok(conn), None) => return conn.close(),
-            (Err(e), _) => return self.open_failed(reply, &e),
+            (Err(e), _) => {
+                let code = if Instant::now() >= deadline {
+                    code::REQUEST_TIME_OUT
+                } else {
+                    code::NET_DISCONNECT
+                };
+                return self.open_failed(reply, code, &e);
+            }
         };
         let cfg = &self.inst.config;
         let frame = LoginFrame {
@@ -376,7 +405,9 @@ impl Worker {
         self.send_request(move |id| frame.with_id(id), Pending::Login { reply });
     }
 
-    fn open_failed(&mut self, reply: Option<Reply>, error: &str) {
+    /// `code`: 9508 when the server could not be reached, 6012 when opening took longer than
+    /// the request timeout (the host's `TIMLogin` gets it; a reconnect just tries again later).
+    fn open_failed(&mut self, reply: Option<Reply>, code: i32, error: &str) {
         self.post(Event::network(
             TIMNetworkStatus::kTIMConnectFailed,
             code::NET_DISCONNECT,
@@ -385,7 +416,7 @@ impl Worker {
         match reply {
             Some(reply) => {
                 self.end_session(None);
-                self.post_result(reply, code::NET_DISCONNECT, error, "");
+                self.post_result(reply, code, error, "");
             }
             None => self.schedule_reconnect(),
         }
@@ -488,7 +519,14 @@ impl Worker {
                 return self.connection_lost(None);
             }
         }
+        self.more_to_read = false;
+        let mut handled = 0;
         while let Some(c) = self.conn.as_mut() {
+            if handled == FRAMES_PER_PASS {
+                self.more_to_read = true;
+                break;
+            }
+            handled += 1;
             match c.read() {
                 Incoming::Text(text) => self.handle_frame(&text),
                 Incoming::Idle => break,
@@ -622,11 +660,23 @@ impl Worker {
         deadlines
             .chain(self.next_heartbeat)
             .chain(self.reconnect_at)
+            .chain(self.opening.as_ref().map(|o| o.deadline))
             .min()
     }
 
     fn run_timers(&mut self) {
         let now = Instant::now();
+        if self.opening.as_ref().is_some_and(|o| o.deadline <= now) {
+            // The connector thread gives up by itself at the same deadline; its result, if it
+            // still comes, goes nowhere.
+            if let Some(Opening { reply, .. }) = self.opening.take() {
+                self.open_failed(
+                    reply,
+                    code::REQUEST_TIME_OUT,
+                    "opening the connection timed out",
+                );
+            }
+        }
         let mut expired: Vec<u64> = self
             .pending
             .iter()
