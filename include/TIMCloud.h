@@ -220,16 +220,19 @@ void TIMSetUserStatusChangedCallback(TIMUserStatusChangedCallback cb, const void
 void SetUserStatusChangedCallback(TIMUserStatusChangedCallback cb, const void *user_data);
 
 // Sets (or, with "" / an absent key, clears) the own custom status:
-// `{"user_status_custom_status":"..."}` (at most 100 bytes; other keys ignored). The callback's
+// `{"user_status_custom_status":"..."}` (at most 100 bytes, or the server's limit announced at
+// login; other keys ignored). The callback's
 // `json_params` is "".
 int TIMSetSelfStatus(const char *json_current_user_status,
                      TIMCommCallback cb,
                      const void *user_data);
 
-// Queries `["id", ...]` (1 to 500 ids). The callback's `json_params` is the status array.
-int TIMGetUserStatus(const char *json_identifier_array, TIMCommCallback cb, const void *user_data);
+// Queries `["id", ...]` (1 to 500 ids, or the server's limit). The callback's `json_params` is the status array.
+int TIMGetUserStatus(const char *json_identifier_array,
+                     TIMCommCallback cb,
+                     const void *user_data);
 
-// Subscribes to `["id", ...]` (1 to 100 ids). At most 200 subscriptions: the oldest are
+// Subscribes to `["id", ...]` (1 to 100 ids, or the server's limit). At most 200 subscriptions: the oldest are
 // evicted. The list is the account's, kept by the server across reconnects and other devices
 // (the library restores nothing of its own). `json_params` is "".
 int TIMSubscribeUserStatus(const char *json_identifier_array,

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::dispatch::{Dispatcher, Event, Reply};
 use crate::ffi::types::TIMLoginStatus;
 use crate::worker;
-use imsdk_protocol::code;
+use imsdk_protocol::{code, AppLimits};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -59,6 +59,8 @@ pub struct View {
     pub user_id: String,
     /// Server clock minus local clock, seconds (0 until the first login).
     pub server_time_offset: i64,
+    /// What calls are checked against: the server's, announced at login; Tencent's before.
+    pub limits: AppLimits,
 }
 
 #[derive(Default)]
@@ -109,6 +111,11 @@ impl Instance {
         lock(&self.view).clone()
     }
 
+    /// The limits calls are checked against (cheaper than a whole [`Self::view`]).
+    pub fn limits(&self) -> AppLimits {
+        lock(&self.view).limits
+    }
+
     pub fn update_view(&self, f: impl FnOnce(&mut View)) {
         f(&mut lock(&self.view))
     }
@@ -143,6 +150,7 @@ pub fn init(config: Config) -> std::io::Result<()> {
             login_status: TIMLoginStatus::kTIMLoginStatus_UnLogined,
             user_id: String::new(),
             server_time_offset: 0,
+            limits: AppLimits::default(),
         }),
         worker: Mutex::new(None),
     });

@@ -180,3 +180,56 @@ fn no_callback_ever_receives_a_null_string() {
     );
     println!("FIGURES: {calls} callback strings checked, none NULL");
 }
+
+// ---- finding 7: the app's limits come from the server ------------------------------------------
+
+#[test]
+fn limits_announced_by_the_server_apply_both_ways() {
+    let _g = serial();
+    let ids = |n: usize| {
+        serde_json::to_string(&(0..n).map(|i| format!("u{i}")).collect::<Vec<_>>()).expect("json")
+    };
+    let custom = |n: usize| format!(r#"{{"user_status_custom_status":"{}"}}"#, "x".repeat(n));
+    // Raised: what Tencent's defaults refuse locally goes through to the server.
+    let accounts: Vec<String> = (0..600)
+        .map(|i| format!("u{i}"))
+        .chain(["alice".into()])
+        .collect();
+    let mut config = server_config(&accounts.iter().map(String::as_str).collect::<Vec<_>>());
+    let limits = &mut config.apps[0].limits;
+    (
+        limits.custom_status_max_bytes,
+        limits.get_max_ids,
+        limits.subscribe_max_ids,
+    ) = (200, 600, 150);
+    let server = start_server(config);
+    assert_eq!(init(&ws_url(server.addr()), ""), 0);
+    login("alice");
+    assert_eq!(call(TIMSetSelfStatus, &custom(150)).0, 0);
+    assert_eq!(sync_rc(TIMSetSelfStatus, cs(&custom(201)).as_ptr()), -4);
+    let (code, json) = call(TIMGetUserStatus, &ids(600));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(sync_rc(TIMGetUserStatus, cs(&ids(601)).as_ptr()), -4);
+    assert_eq!(sync_rc(TIMSubscribeUserStatus, cs(&ids(150)).as_ptr()), 0);
+    assert_eq!(sync_rc(TIMSubscribeUserStatus, cs(&ids(151)).as_ptr()), -4);
+    assert_eq!(logout(), 0);
+    assert_eq!(TIMUninit(), 0);
+    drop(server);
+    // Lowered: refused locally, synchronously.
+    let mut config = server_config(&["alice"]);
+    let limits = &mut config.apps[0].limits;
+    (
+        limits.custom_status_max_bytes,
+        limits.get_max_ids,
+        limits.subscribe_max_ids,
+    ) = (5, 2, 2);
+    let server = start_server(config);
+    assert_eq!(init(&ws_url(server.addr()), ""), 0);
+    login("alice");
+    assert_eq!(sync_rc(TIMSetSelfStatus, cs(&custom(6)).as_ptr()), -4);
+    assert_eq!(sync_rc(TIMGetUserStatus, cs(&ids(3)).as_ptr()), -4);
+    assert_eq!(sync_rc(TIMSubscribeUserStatus, cs(&ids(3)).as_ptr()), -4);
+    assert_eq!(sync_rc(TIMUnsubscribeUserStatus, cs(&ids(3)).as_ptr()), -4);
+    assert_eq!(call(TIMSetSelfStatus, &custom(5)).0, 0);
+    assert_eq!(TIMUninit(), 0);
+}

@@ -219,6 +219,7 @@ fn scripted_server(
             version: 1,
             heartbeat_timeout_s: hb_s,
             server_time: 1_700_000_000,
+            limits: None,
         })
         .expect("json");
         let reply = ServerFrame::Reply {

@@ -10,8 +10,8 @@ use crate::sdk::{Command, Instance};
 use backoff::Backoff;
 use conn::{Connection, Incoming};
 use imsdk_protocol::{
-    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus, UserStatusType,
-    PROTOCOL_VERSION,
+    code, encode, AppLimits, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus,
+    UserStatusType, PROTOCOL_VERSION,
 };
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -22,10 +22,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const WAKE: mio::Token = mio::Token(0);
 const SOCKET: mio::Token = mio::Token(1);
-/// Ids per subscribe call (Tencent's limit, until a server announces its own).
-pub(crate) const SUBSCRIBE_MAX_IDS: usize = 100;
-/// Ids per query (Tencent's limit, until a server announces its own).
-pub(crate) const GET_MAX_IDS: usize = 500;
 /// Tencent's heartbeat period, the upper bound of ours.
 const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
 /// Frames handled per pass of the loop before the inbox (`TIMUninit`) and the timers get their
@@ -633,6 +629,8 @@ impl Worker {
         self.next_heartbeat = Some(Instant::now() + self.heartbeat_every);
         if let Some(i) = info {
             self.set_server_time(i.server_time);
+            let limits = i.limits.unwrap_or_default();
+            self.inst.update_view(|v| v.limits = limits);
         }
         self.online = true;
         self.backoff.reset();
@@ -778,6 +776,7 @@ impl Worker {
             v.login_status = status;
             if status == TIMLoginStatus::kTIMLoginStatus_UnLogined {
                 v.user_id.clear();
+                v.limits = AppLimits::default();
             }
         });
     }
