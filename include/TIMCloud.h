@@ -51,6 +51,8 @@
 // hostile server inventing ids); a followed user's latest change always has its place.
 #define MAX_QUEUED_STATUS_USERS 4096
 
+
+
 // Result of `TIMGetLoginStatus`.
 typedef enum TIMLoginStatus {
   kTIMLoginStatus_Logined = 1,

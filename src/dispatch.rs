@@ -25,6 +25,14 @@ pub struct Reply {
     pub user_data: UserData,
 }
 
+impl Reply {
+    /// The same callback and user data.
+    pub fn same(&self, other: &Reply) -> bool {
+        self.cb.map(|f| f as usize) == other.cb.map(|f| f as usize)
+            && self.user_data.0 == other.user_data.0
+    }
+}
+
 /// Something to tell the host.
 pub enum Event {
     Result {

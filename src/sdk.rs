@@ -37,6 +37,10 @@ pub enum Command {
         user_ids: Option<Vec<String>>,
         reply: Reply,
     },
+    /// Test-only ([`inject_worker_panic`]): the worker panics while handling it.
+    InjectPanic {
+        reply: Reply,
+    },
 }
 
 impl Command {
@@ -47,7 +51,8 @@ impl Command {
             | Command::SetSelfStatus { reply, .. }
             | Command::GetUserStatus { reply, .. }
             | Command::Subscribe { reply, .. }
-            | Command::Unsubscribe { reply, .. } => *reply,
+            | Command::Unsubscribe { reply, .. }
+            | Command::InjectPanic { reply } => *reply,
         }
     }
 }
@@ -124,6 +129,14 @@ impl Instance {
     pub fn post(&self, event: Event) -> bool {
         self.dispatcher.post(event)
     }
+}
+
+/// Test hook (not part of the C API): makes the worker thread panic while handling a command
+/// whose result goes to `reply`, to test the worker's panic boundary. `false` when not
+/// initialised.
+#[doc(hidden)]
+pub fn inject_worker_panic(reply: Reply) -> bool {
+    current().is_some_and(|inst| inst.submit(Command::InjectPanic { reply }))
 }
 
 static CURRENT: Mutex<Option<Arc<Instance>>> = Mutex::new(None);

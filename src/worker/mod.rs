@@ -24,6 +24,9 @@ pub const WAKE: mio::Token = mio::Token(0);
 const SOCKET: mio::Token = mio::Token(1);
 /// Tencent's heartbeat period, the upper bound of ours.
 const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
+/// The code of calls failed by a panic in the worker (a bug): Tencent's invalid-parameters code,
+/// as the issue proposed; `desc` says what happened.
+pub const WORKER_FAILED: i32 = code::INVALID_PARAMETERS;
 /// Frames handled per pass of the loop before the inbox (`TIMUninit`) and the timers get their
 /// turn: a flood of pushes cannot starve them.
 const FRAMES_PER_PASS: usize = 64;
@@ -126,6 +129,10 @@ struct Worker {
     backoff: Backoff,
     /// The last pass stopped at [`FRAMES_PER_PASS`] with frames left: poll without waiting.
     more_to_read: bool,
+    /// Commands taken from the inbox and not handled yet (a panic fails them).
+    batch: std::collections::VecDeque<Command>,
+    /// The reply of the command being handled until it is answered or waits in `pending`.
+    current: std::cell::Cell<Option<Reply>>,
 }
 
 fn random_u64() -> u64 {
@@ -172,10 +179,26 @@ impl Worker {
             reconnect_at: None,
             backoff,
             more_to_read: false,
+            batch: Default::default(),
+            current: std::cell::Cell::new(None),
         }
     }
 
+    /// The loop inside the worker's panic boundary. A panic (a bug) fails every call waiting
+    /// for an answer once with [`WORKER_FAILED`], reports the network as disconnected and logs
+    /// out; the worker then answers every later call with [`WORKER_FAILED`] until `TIMUninit`,
+    /// which works as usual.
     fn run(mut self) {
+        let failed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.event_loop())).is_err();
+        if !failed {
+            return self.shutdown();
+        }
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.fail_everything()));
+        self.serve_failed();
+    }
+
+    fn event_loop(&mut self) {
         let mut events = mio::Events::with_capacity(16);
         loop {
             let timeout = if self.more_to_read {
@@ -201,14 +224,64 @@ impl Worker {
                 }
                 break;
             }
-            for cmd in commands {
+            self.batch.extend(commands);
+            while let Some(cmd) = self.batch.pop_front() {
+                self.current.set(Some(cmd.reply()));
                 self.handle_command(cmd);
+                self.current.set(None);
             }
             self.finish_opening();
             self.pump_socket();
             self.run_timers();
         }
-        self.shutdown();
+    }
+
+    /// After a panic: whatever the state, every call still waiting gets its one answer.
+    fn fail_everything(&mut self) {
+        let desc = "the SDK's worker failed (a bug); call TIMUninit";
+        if let Some(reply) = self.current.take() {
+            self.post_result(reply, WORKER_FAILED, desc, "");
+        }
+        for cmd in std::mem::take(&mut self.batch) {
+            self.post_result(cmd.reply(), WORKER_FAILED, desc, "");
+        }
+        let was_connected = self.conn.is_some() || self.opening.is_some();
+        self.drop_connection();
+        self.session = None;
+        self.reconnect_at = None;
+        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        self.abandon_opening(WORKER_FAILED, desc);
+        self.fail_pending(WORKER_FAILED, desc);
+        if was_connected {
+            self.post(Event::network(
+                TIMNetworkStatus::kTIMDisconnected,
+                code::NET_DISCONNECT,
+                desc,
+            ));
+        }
+    }
+
+    /// After a panic, until `TIMUninit`: every call is answered with [`WORKER_FAILED`].
+    fn serve_failed(&mut self) {
+        let mut events = mio::Events::with_capacity(4);
+        loop {
+            let _ = self.poll.poll(&mut events, None);
+            let (commands, closed) = self.inst.take_inbox();
+            let (code, desc) = if closed {
+                (code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit")
+            } else {
+                (
+                    WORKER_FAILED,
+                    "the SDK's worker failed (a bug); call TIMUninit",
+                )
+            };
+            for cmd in commands {
+                self.post_result(cmd.reply(), code, desc, "");
+            }
+            if closed {
+                return;
+            }
+        }
     }
 
     // ---- commands -------------------------------------------------------------------------
@@ -221,6 +294,7 @@ impl Worker {
                 reply,
             } => self.login(user_id, user_sig, reply),
             Command::Logout { reply } => self.logout(reply),
+            Command::InjectPanic { .. } => panic!("panic injected by a test"),
             Command::SetSelfStatus {
                 custom_status,
                 reply,
@@ -305,6 +379,12 @@ impl Worker {
             Pending::Heartbeat => self.heartbeat_wait,
             _ => self.inst.config.request_timeout,
         };
+        if let Pending::Call { reply, .. }
+        | Pending::Login { reply: Some(reply) }
+        | Pending::Logout { reply } = &pending
+        {
+            self.settled(reply);
+        }
         self.pending.insert(id, (pending, Instant::now() + wait));
         let text = encode(&frame(id));
         let sent = match self.conn.as_mut() {
@@ -792,7 +872,15 @@ impl Worker {
     }
 
     fn post_result(&self, reply: Reply, code: i32, desc: &str, json: &str) {
+        self.settled(&reply);
         self.post(Event::result(reply, code, desc, json))
+    }
+
+    /// `reply` is answered or waits in `pending`: a panic from here on does not fail it again.
+    fn settled(&self, reply: &Reply) {
+        if self.current.get().is_some_and(|c| c.same(reply)) {
+            self.current.set(None);
+        }
     }
 }
 
