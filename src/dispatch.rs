@@ -5,9 +5,10 @@
 use crate::ffi::types::TIMNetworkStatus;
 use crate::listeners;
 use imsdk_protocol::UserStatus;
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{c_char, c_void, CString};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 
 /// The caller's `const void* user_data`, handed back untouched on the callback thread.
@@ -214,7 +215,7 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        self.queue.lock()
     }
 
     fn pop(&self) -> Option<Event> {
@@ -280,11 +281,7 @@ impl Dispatcher {
     /// Runs every queued event, then stops: no callback runs after this returns. Safe to call
     /// from a callback (the callback thread is then not joined; it exits by itself).
     pub fn close(&self) {
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let thread = self.thread.lock().take();
         {
             // Let the callback thread finish the queue, then exit.
             self.shared.lock().closed = true;
@@ -312,7 +309,7 @@ fn callback_thread(shared: &Shared) {
                 if q.closed {
                     return;
                 }
-                q = shared.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+                shared.ready.wait(&mut q);
             }
         };
         event.run();

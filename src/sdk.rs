@@ -6,8 +6,8 @@ use crate::dispatch::{Dispatcher, Event, Reply};
 use crate::ffi::types::TIMLoginStatus;
 use crate::worker;
 use imsdk_protocol::{code, AppLimits};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use parking_lot::{Mutex, RwLock};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// A request from the host to the worker.
@@ -68,35 +68,27 @@ pub struct View {
     pub limits: AppLimits,
 }
 
-#[derive(Default)]
-pub struct Inbox {
-    pub commands: VecDeque<Command>,
-    /// Set by `TIMUninit`: the worker fails what is left with 7009 and exits.
-    pub closed: bool,
-}
-
 pub struct Instance {
     pub config: Config,
     pub dispatcher: Dispatcher,
-    inbox: Mutex<Inbox>,
+    inbox: crossbeam_channel::Sender<Command>,
+    commands: crossbeam_channel::Receiver<Command>,
+    /// Set by `TIMUninit` (write lock): no command is queued after, the worker fails what is
+    /// left with 7009 and exits. Submitters hold the read lock while they queue.
+    closed: RwLock<bool>,
     waker: mio::Waker,
     view: Mutex<View>,
     worker: Mutex<Option<JoinHandle<()>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Instance {
     /// Queues a command for the worker; `false` once the instance is closing.
     pub fn submit(&self, cmd: Command) -> bool {
         {
-            let mut inbox = lock(&self.inbox);
-            if inbox.closed {
+            let closed = self.closed.read();
+            if *closed || self.inbox.send(cmd).is_err() {
                 return false;
             }
-            inbox.commands.push_back(cmd);
         }
         let _ = self.waker.wake();
         true
@@ -107,22 +99,24 @@ impl Instance {
         let _ = self.waker.wake();
     }
 
+    /// The commands queued so far, and whether `TIMUninit` closed the inbox (then nothing more
+    /// will come).
     pub fn take_inbox(&self) -> (Vec<Command>, bool) {
-        let mut inbox = lock(&self.inbox);
-        (inbox.commands.drain(..).collect(), inbox.closed)
+        let closed = *self.closed.read();
+        (self.commands.try_iter().collect(), closed)
     }
 
     pub fn view(&self) -> View {
-        lock(&self.view).clone()
+        self.view.lock().clone()
     }
 
     /// The limits calls are checked against (cheaper than a whole [`Self::view`]).
     pub fn limits(&self) -> AppLimits {
-        lock(&self.view).limits
+        self.view.lock().limits
     }
 
     pub fn update_view(&self, f: impl FnOnce(&mut View)) {
-        f(&mut lock(&self.view))
+        f(&mut self.view.lock())
     }
 
     /// Queues a callback; `false` once `TIMUninit` closed the dispatcher.
@@ -142,22 +136,25 @@ pub fn inject_worker_panic(reply: Reply) -> bool {
 static CURRENT: Mutex<Option<Arc<Instance>>> = Mutex::new(None);
 
 pub fn current() -> Option<Arc<Instance>> {
-    lock(&CURRENT).clone()
+    CURRENT.lock().clone()
 }
 
 /// Starts the worker and the callback dispatcher. A second `init` without `uninit` keeps the
 /// running instance.
 pub fn init(config: Config) -> std::io::Result<()> {
-    let mut cur = lock(&CURRENT);
+    let mut cur = CURRENT.lock();
     if cur.is_some() {
         return Ok(());
     }
     let poll = mio::Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), worker::WAKE)?;
+    let (inbox, commands) = crossbeam_channel::unbounded();
     let inst = Arc::new(Instance {
         dispatcher: Dispatcher::new(config.manual_dispatch)?,
         config,
-        inbox: Mutex::new(Inbox::default()),
+        inbox,
+        commands,
+        closed: RwLock::new(false),
         waker,
         view: Mutex::new(View {
             login_status: TIMLoginStatus::kTIMLoginStatus_UnLogined,
@@ -169,7 +166,7 @@ pub fn init(config: Config) -> std::io::Result<()> {
     });
     let handle = worker::spawn(inst.clone(), poll);
     match handle {
-        Ok(h) => *lock(&inst.worker) = Some(h),
+        Ok(h) => *inst.worker.lock() = Some(h),
         Err(e) => {
             inst.dispatcher.close();
             return Err(e);
@@ -182,12 +179,13 @@ pub fn init(config: Config) -> std::io::Result<()> {
 /// Stops the instance: pending calls get 7009, the worker is joined, queued callbacks run, and
 /// no callback runs after this returns. `false` when not initialised.
 pub fn uninit() -> bool {
-    let Some(inst) = lock(&CURRENT).take() else {
+    let Some(inst) = CURRENT.lock().take() else {
         return false;
     };
-    lock(&inst.inbox).closed = true;
+    *inst.closed.write() = true;
     let _ = inst.waker.wake();
-    if let Some(h) = lock(&inst.worker).take() {
+    let worker = inst.worker.lock().take();
+    if let Some(h) = worker {
         let _ = h.join();
     }
     // Commands that raced with closing (none normally: the worker drains after `closed`).
