@@ -44,13 +44,6 @@
 #define kTIMSdkConfigReconnectMaxMs "sdk_config_reconnect_max_ms"
 
 
-// Default cap of one frame or message from the server (the server's own frames are 64 KiB).
-#define DEFAULT_MAX_MESSAGE_BYTES (1024 * 1024)
-
-// Users with a queued status change, at most: beyond, changes of further users are dropped (a
-// hostile server inventing ids); a followed user's latest change always has its place.
-#define MAX_QUEUED_STATUS_USERS 4096
-
 
 
 // Result of `TIMGetLoginStatus`.

@@ -10,7 +10,7 @@ pub const SERVER_URL_ENV: &str = "IMSDK_SERVER_URL";
 /// Largest accepted `*_ms` setting: one day.
 const MAX_MS: u64 = 86_400_000;
 /// Default cap of one frame or message from the server (the server's own frames are 64 KiB).
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// Accepted range of `sdk_config_max_message_bytes`.
 const MESSAGE_BYTES_RANGE: std::ops::RangeInclusive<u64> = 1024..=64 * 1024 * 1024;
 

@@ -112,14 +112,21 @@ pub fn c_string(s: &str) -> CString {
 
 /// Users with a queued status change, at most: beyond, changes of further users are dropped (a
 /// hostile server inventing ids); a followed user's latest change always has its place.
-pub const MAX_QUEUED_STATUS_USERS: usize = 4096;
+pub(crate) const MAX_QUEUED_STATUS_USERS: usize = 4096;
+
+/// Events waiting on the callback thread beyond which status changes collapse (the host's
+/// callbacks do not keep up). Below it every change is delivered.
+pub(crate) const COLLAPSE_AFTER_ON_THREAD: usize = 256;
 
 /// The callback queue. Bounded: status changes of one user collapse into the latest (a host
 /// that does not pump for a while gets one callback per user, not a backlog), at most
 /// [`MAX_QUEUED_STATUS_USERS`] users; results and the other events are never dropped (one per
-/// accepted call, or per connection step).
+/// accepted call, or per connection step). Collapsing starts once `collapse_after` events wait:
+/// at once with manual dispatch (the host pumps at its own pace and needs the latest), after
+/// [`COLLAPSE_AFTER_ON_THREAD`] on the callback thread.
 #[derive(Default)]
 struct Queue {
+    collapse_after: usize,
     /// Events in posting order, each with its sequence number.
     events: VecDeque<(u64, Event)>,
     next_seq: u64,
@@ -150,13 +157,15 @@ impl Queue {
     /// Takes the users of `statuses` out of the events queued before (their change is stale),
     /// and returns what event `seq` carries.
     fn collapse(&mut self, seq: u64, statuses: Vec<UserStatus>) -> Vec<UserStatus> {
+        let collapsing = self.events.len() >= self.collapse_after;
         let mut keep: Vec<UserStatus> = Vec::with_capacity(statuses.len());
         for status in statuses {
             let id = &status.user_status_identifier;
             match self.latest.get(id).copied() {
                 Some(old) if old == seq => keep.retain(|k| &k.user_status_identifier != id),
-                Some(old) => self.forget(old, id),
-                None if self.latest.len() >= MAX_QUEUED_STATUS_USERS => continue,
+                Some(old) if collapsing => self.forget(old, id),
+                Some(_) => {}
+                None if collapsing && self.latest.len() >= MAX_QUEUED_STATUS_USERS => continue,
                 None => {}
             }
             self.latest.insert(id.clone(), seq);
@@ -233,6 +242,7 @@ impl Dispatcher {
     /// With `manual`, events wait for [`Dispatcher::pump`]; otherwise a callback thread runs them.
     pub fn new(manual: bool) -> std::io::Result<Dispatcher> {
         let shared = Arc::new(Shared::default());
+        shared.lock().collapse_after = if manual { 0 } else { COLLAPSE_AFTER_ON_THREAD };
         let thread = if manual {
             None
         } else {
@@ -373,5 +383,23 @@ mod tests {
         }
         assert_eq!(q.latest.len(), MAX_QUEUED_STATUS_USERS);
         assert_eq!(drain(&mut q).len(), MAX_QUEUED_STATUS_USERS);
+    }
+
+    #[test]
+    fn on_the_callback_thread_changes_collapse_only_behind_a_backlog() {
+        let mut q = Queue {
+            collapse_after: 4,
+            ..Queue::default()
+        };
+        for i in 0..3 {
+            q.push(change("bob", &i.to_string()));
+        }
+        assert_eq!(drain(&mut q), ["bob=0", "bob=1", "bob=2"], "every change");
+        for i in 0..100 {
+            q.push(change("bob", &i.to_string()));
+        }
+        // Queued before the backlog, then the latest in place of the 4th and every later one.
+        assert_eq!(q.events.len() - q.emptied, 4);
+        assert_eq!(drain(&mut q), ["bob=0", "bob=1", "bob=2", "bob=99"]);
     }
 }
