@@ -256,17 +256,25 @@ fn a_60_mib_message_is_refused_without_being_buffered() {
     let _g = serial();
     const SIZE: u64 = 60 << 20;
     let (url, server) = scripted(|ws| {
-        // A text frame header announcing 60 MiB, then the payload as fast as it is taken.
+        // One text message of 60 MiB in 8 MiB frames (each under tungstenite's default frame
+        // cap, the whole under its default message cap), as fast as they are taken.
         let tcp = ws.get_mut();
-        let mut header = vec![0x81u8, 127];
-        header.extend_from_slice(&SIZE.to_be_bytes());
-        if tcp.write_all(&header).is_err() {
-            return;
-        }
         let chunk = vec![b'x'; 1 << 20];
-        for _ in 0..60 {
-            if tcp.write_all(&chunk).is_err() {
+        const FRAME: u64 = 8 << 20;
+        let frames = SIZE.div_ceil(FRAME);
+        for f in 0..frames {
+            let len = FRAME.min(SIZE - f * FRAME);
+            let opcode = if f == 0 { 0x1 } else { 0x0 };
+            let fin = if f + 1 == frames { 0x80 } else { 0 };
+            let mut header = vec![fin | opcode, 127];
+            header.extend_from_slice(&len.to_be_bytes());
+            if tcp.write_all(&header).is_err() {
                 return;
+            }
+            for _ in 0..len >> 20 {
+                if tcp.write_all(&chunk).is_err() {
+                    return;
+                }
             }
         }
     });

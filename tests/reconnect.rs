@@ -166,6 +166,8 @@ fn a_reconnect_does_not_bring_back_what_another_device_unsubscribed() {
     proxy.cut();
     assert_eq!(result_of(in_flight, WAIT).0, 9508);
     wait_network(TIMNetworkStatus::kTIMConnected);
+    // A round trip: whatever the library sent the server on reconnecting was handled before it.
+    assert_eq!(query(&["bob"])[0]["user_status_status_type"], 1);
     // Bob changes, then device 2 changes alice's status: alice's own change reaches the library
     // after bob's would have (one session, one ordered queue).
     take_all();
