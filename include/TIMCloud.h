@@ -63,6 +63,8 @@
 #define kTIMSdkConfigReconnectMaxMs "sdk_config_reconnect_max_ms"
 
 
+
+
 // Result of `TIMGetLoginStatus`.
 typedef enum TIMLoginStatus {
   kTIMLoginStatus_Logined = 1,
@@ -154,8 +156,10 @@ typedef void (*TIMSelfInfoUpdatedCallback)(const char *json_user_profile, const 
 extern "C" {
 #endif // __cplusplus
 
-// Accepted and answered with success (`json_params` ""), nothing else happens.
-// TIM_ERR_SDKUNINIT before `TIMInit` (Tencent's C# calls it first and ignores the result).
+// `json_param`: `{"request_internal_operation": "...", ...}`. Answers 0 for the operations this
+// library supports (`internal_operation_set_ui_platform`, which Tencent's C# layer sends from
+// `Init`; accepted, no effect), 7013 with the operation's name for any other, 6017 for NULL or
+// JSON that is not such an object. TIM_ERR_SDKUNINIT before `TIMInit` (no callback then).
 TIM_DECL int callExperimentalAPI(const char *json_param, TIMCommCallback cb, const void *user_data);
 
 // Same as `callExperimentalAPI` (the name some of Tencent's layers use).
@@ -164,7 +168,10 @@ int TIMCallExperimentalAPI(const char *json_param,
                            TIMCommCallback cb,
                            const void *user_data);
 
-// Accepted and answered with success; the configuration is ignored.
+// `json_config`: Tencent's `TIMSetConfig` object. The log keys and
+// `set_config_user_define_data` are accepted (0; this library writes no log), any other key
+// (proxies, ...) is answered with 7013 naming it, NULL or non-object JSON with 6017.
+// TIM_ERR_SDKUNINIT before `TIMInit` (no callback then).
 TIM_DECL int TIMSetConfig(const char *json_config, TIMCommCallback cb, const void *user_data);
 
 // Accepted for compatibility with Tencent's C# layer; does nothing.
@@ -243,27 +250,30 @@ void TIMSetUserStatusChangedCallback(TIMUserStatusChangedCallback cb,
 TIM_DECL void SetUserStatusChangedCallback(TIMUserStatusChangedCallback cb, const void *user_data);
 
 // Sets (or, with "" / an absent key, clears) the own custom status:
-// `{"user_status_custom_status":"..."}` (at most 100 bytes; other keys ignored). The callback's
+// `{"user_status_custom_status":"..."}` (at most 100 bytes, or the server's limit announced at
+// login; other keys ignored). The callback's
 // `json_params` is "".
 TIM_DECL
 int TIMSetSelfStatus(const char *json_current_user_status,
                      TIMCommCallback cb,
                      const void *user_data);
 
-// Queries `["id", ...]` (1 to 500 ids). The callback's `json_params` is the status array.
+// Queries `["id", ...]` (1 to 500 ids, or the server's limit). The callback's `json_params` is the status array.
 TIM_DECL
 int TIMGetUserStatus(const char *json_identifier_array,
                      TIMCommCallback cb,
                      const void *user_data);
 
-// Subscribes to `["id", ...]` (1 to 100 ids). At most 200 subscriptions: the oldest are
-// evicted. The library restores them after a reconnect. `json_params` is "".
+// Subscribes to `["id", ...]` (1 to 100 ids, or the server's limit). At most 200 subscriptions: the oldest are
+// evicted. The list is the account's, kept by the server across reconnects and other devices
+// (the library restores nothing of its own). `json_params` is "".
 TIM_DECL
 int TIMSubscribeUserStatus(const char *json_identifier_array,
                            TIMCommCallback cb,
                            const void *user_data);
 
-// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or "[]" unsubscribes all.
+// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or an empty JSON array ("[]",
+// "[ ]", "[\n]") unsubscribes all.
 // `json_params` is "".
 TIM_DECL
 int TIMUnsubscribeUserStatus(const char *json_identifier_array,
@@ -308,24 +318,71 @@ int UnsubscribeUserStatus(const char *json_identifier_array,
 extern "C" {
 #endif
 TIM_DECL void TIMAddRecvNewMsgCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityAddMembersToPermissionGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityAddTopicPermissionCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityChangePermissionGroupInfoCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityChangeTopicInfoCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityCreatePermissionGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityCreateTopicCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityDeletePermissionGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityDeleteTopicCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityDeleteTopicPermissionCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityModifyTopicPermissionCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityReceiveTopicRESTCustomDataCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetCommunityRemoveMembersFromPermissionGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvConversationGroupCreatedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvConversationGroupDeletedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvConversationGroupNameChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvConversationsAddedToGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvConversationsDeletedFromGroupCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetConvEventCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetConvTotalUnreadMessageCountChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetConvUnreadMessageCountChangedByFilterCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetExperimentalNotifyCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetFriendAddRequestCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetFriendApplicationListDeletedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetFriendApplicationListReadCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetFriendBlackListAddedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetFriendBlackListDeletedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetFriendGroupCreatedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetFriendGroupDeletedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetFriendGroupNameChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetFriendsAddedToGroupCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetFriendsDeletedFromGroupCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetGroupAttributeChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetGroupCounterChangedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetGroupTipsEventCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetGroupTopicChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetGroupTopicCreatedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetGroupTopicDeletedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetLogCallback(TIMLogCallback cb, const void *user_data);
+TIM_DECL void TIMSetMsgAllMessageReceiveOptionCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetMsgElemUploadProgressCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMsgExtensionsChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMsgExtensionsDeletedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMsgGroupPinnedMessageChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMsgReactionsChangedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetMsgReadedReceiptCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetMsgRevokeCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetMsgUpdateCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMutualFollowersListChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMyFollowersListChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetMyFollowingListChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetOfficialAccountDeletedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetOfficialAccountInfoChangedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetOfficialAccountSubscribedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetOfficialAccountUnsubscribedCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetOnAddFriendCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetOnDeleteFriendCallback(TIMAnyCallback cb, const void *user_data);
-TIM_DECL void TIMSetUpdateFriendProfileCallback(TIMAnyCallback cb, const void *user_data);
 TIM_DECL void TIMSetSelfInfoUpdatedCallback(TIMSelfInfoUpdatedCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingInvitationCancelledCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingInvitationModifiedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingInvitationTimeoutCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingInviteeAcceptedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingInviteeRejectedCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetSignalingReceiveNewInvitationCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetUpdateFriendProfileCallback(TIMAnyCallback cb, const void *user_data);
+TIM_DECL void TIMSetUserInfoChangedCallback(TIMAnyCallback cb, const void *user_data);
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,10 @@ pub const DEFAULT_SERVER_URL: &str = "ws://127.0.0.1:7788/ws";
 pub const SERVER_URL_ENV: &str = "IMSDK_SERVER_URL";
 /// Largest accepted `*_ms` setting: one day.
 const MAX_MS: u64 = 86_400_000;
+/// Default cap of one frame or message from the server (the server's own frames are 64 KiB).
+pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Accepted range of `sdk_config_max_message_bytes`.
+const MESSAGE_BYTES_RANGE: std::ops::RangeInclusive<u64> = 1024..=64 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -22,6 +26,9 @@ pub struct Config {
     pub reconnect_max: Duration,
     /// Extra PEM root certificates trusted for `wss://` (besides the Mozilla roots).
     pub ca_file: Option<String>,
+    /// Largest frame or message accepted from the server; a larger one closes the connection
+    /// (read no further than its header) and the library reconnects.
+    pub max_message_bytes: usize,
 }
 
 /// Why a config was refused: `-3` (JSON) or `-4` (parameter).
@@ -81,6 +88,14 @@ impl Config {
         if sdk_app_id == 0 || request_timeout.is_zero() {
             return Err(ConfigError::Param);
         }
+        let max_message_bytes = match obj.get("sdk_config_max_message_bytes") {
+            None | Some(Value::Null) => DEFAULT_MAX_MESSAGE_BYTES,
+            Some(v) => match v.as_u64() {
+                Some(n) if MESSAGE_BYTES_RANGE.contains(&n) => n as usize,
+                Some(_) => return Err(ConfigError::Param),
+                None => return Err(ConfigError::Json),
+            },
+        };
         Ok(Config {
             sdk_app_id,
             server_url,
@@ -91,6 +106,7 @@ impl Config {
             reconnect_min,
             reconnect_max,
             ca_file: get_str("sdk_config_ca_file")?,
+            max_message_bytes,
         })
     }
 }
@@ -138,5 +154,16 @@ mod tests {
             Some(ConfigError::Param)
         );
         assert_eq!(Config::parse(0, None).err(), Some(ConfigError::Param));
+        assert_eq!(c.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
+        let big = Config::parse(1, Some(r#"{"sdk_config_max_message_bytes":2097152}"#));
+        assert_eq!(big.map(|c| c.max_message_bytes).ok(), Some(2 << 20));
+        for (j, e) in [
+            ("0", ConfigError::Param),
+            ("1e12", ConfigError::Json),
+            ("\"1\"", ConfigError::Json),
+        ] {
+            let json = format!(r#"{{"sdk_config_max_message_bytes":{j}}}"#);
+            assert_eq!(Config::parse(1, Some(&json)).err(), Some(e), "{j}");
+        }
     }
 }

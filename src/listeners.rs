@@ -6,7 +6,7 @@ use crate::ffi::types::{
     TIMKickedOfflineCallback, TIMNetworkStatusListenerCallback, TIMUserSigExpiredCallback,
     TIMUserStatusChangedCallback,
 };
-use std::sync::{Mutex, PoisonError};
+use parking_lot::Mutex;
 
 type Slot<F> = Option<(F, UserData)>;
 type Inner<T> = <T as Unwrap>::F;
@@ -36,17 +36,11 @@ static LISTENERS: Mutex<Listeners> = Mutex::new(Listeners {
 macro_rules! listener {
     ($get:ident, $set:ident, $field:ident, $ty:ty) => {
         pub fn $get() -> Slot<Inner<$ty>> {
-            LISTENERS
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .$field
+            LISTENERS.lock().$field
         }
         /// Sets (or, with a NULL callback, removes) the listener.
         pub fn $set(cb: $ty, user_data: UserData) {
-            LISTENERS
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .$field = cb.map(|f| (f, user_data));
+            LISTENERS.lock().$field = cb.map(|f| (f, user_data));
         }
     };
 }

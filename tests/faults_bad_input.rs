@@ -174,6 +174,7 @@ fn absurd_heartbeat_timeout_from_a_server_does_not_overflow() {
                     version: 1,
                     heartbeat_timeout_s: u64::MAX,
                     server_time: 1_700_000_000,
+                    limits: None,
                 })
                 .ok()
             } else {

@@ -1,8 +1,9 @@
 //! The server process is SIGKILLed while library clients are logged in and calls are in flight.
 //! Every pending callback fires exactly once with 9508; the clients report Disconnected and
 //! Connecting, retry with backoff and jitter while nothing listens, log in again when the server
-//! is back, restore their subscriptions and hear changes again. Several library clients (one per
-//! child process) measure the reconnect spread.
+//! is back and hear changes again: the subscription lists are the server's, written to its database
+//! before it answered, so the restarted server has them (the library restores nothing of its own).
+//! Several library clients (one per child process) measure the reconnect spread.
 
 mod common;
 mod faults_common;
@@ -26,15 +27,27 @@ fn accounts() -> Vec<String> {
     a
 }
 
+/// The server's database directory: one per test process, shared by the server and its restart.
+fn data_dir() -> &'static str {
+    static DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "imsdk-faults-kill-{}-{}",
+            std::process::id(),
+            unix_ms()
+        ));
+        std::fs::create_dir_all(&dir).expect("data dir");
+        dir.to_string_lossy().into_owned()
+    })
+}
+
 fn toml() -> String {
     let accounts = accounts();
     let refs: Vec<&str> = accounts.iter().map(String::as_str).collect();
-    server_toml("", &refs, "")
+    server_toml(&format!("data_dir = {:?}", data_dir()), &refs, "")
 }
 
-/// Returns once the subscriptions the library restores after a reconnect are in force: it sends
-/// them right after the login reply, and the server answers in order, so a query answered later
-/// was answered after them.
+/// Returns once the session is usable after a reconnect (a query round trip).
 fn restored() {
     assert_eq!(call(TIMGetUserStatus, r#"["bob"]"#).0, 0);
 }
@@ -135,7 +148,7 @@ fn sigkill_fails_pending_calls_once_then_clients_reconnect_with_jitter_and_resto
         }
     }
 
-    // The new server knows the subscriptions only because every client restored its own.
+    // The new server knows the subscriptions from its database: nobody re-subscribed.
     let mut bob = Peer::login(addr, "bob", "Android");
     bob.set_custom("after the crash");
     wait_change("bob", 1, Some("after the crash"));

@@ -52,7 +52,7 @@ fn every_call_before_init_returns_not_initialised() {
     assert!(TIMGetServerTime() > 1_600_000_000);
     assert!(!TIMGetSDKVersion().is_null());
     assert_eq!(
-        callExperimentalAPI(null(), Some(on_result), null()),
+        unsafe { callExperimentalAPI(null(), Some(on_result), null()) },
         -1,
         "before TIMInit: refused, no callback"
     );
@@ -219,6 +219,7 @@ fn scripted_server(
             version: 1,
             heartbeat_timeout_s: hb_s,
             server_time: 1_700_000_000,
+            limits: None,
         })
         .expect("json");
         let reply = ServerFrame::Reply {
@@ -487,13 +488,13 @@ fn exports_touched_by_tencents_csharp_layer_are_harmless() {
     let tag = new_tag();
     let json = cs(r#"{"request_internal_operation":"internal_operation_set_ui_platform"}"#);
     assert_eq!(
-        callExperimentalAPI(json.as_ptr(), Some(on_result), tag as *const c_void),
+        unsafe { callExperimentalAPI(json.as_ptr(), Some(on_result), tag as *const c_void) },
         0
     );
     assert_eq!(result_of(tag, WAIT).0, 0);
     let tag = new_tag();
     assert_eq!(
-        TIMSetConfig(cs("{}").as_ptr(), Some(on_result), tag as *const c_void),
+        unsafe { TIMSetConfig(cs("{}").as_ptr(), Some(on_result), tag as *const c_void) },
         0
     );
     assert_eq!(result_of(tag, WAIT).0, 0);

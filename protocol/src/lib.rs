@@ -117,6 +117,35 @@ pub struct LoginReply {
     pub heartbeat_timeout_s: u64,
     /// Server time, Unix seconds.
     pub server_time: u64,
+    /// The app's limits, which the client checks calls against (absent from older servers: the
+    /// client then keeps Tencent's defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<AppLimits>,
+}
+
+/// The per-app limits a client checks before sending (the server checks them again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppLimits {
+    /// Longest custom status, in bytes.
+    pub custom_status_max_bytes: usize,
+    /// Ids per get_user_status.
+    pub get_max_ids: usize,
+    /// Ids per subscribe / unsubscribe.
+    pub subscribe_max_ids: usize,
+    /// Subscriptions per account (the oldest are evicted beyond).
+    pub subscription_max: usize,
+}
+
+impl Default for AppLimits {
+    /// Tencent's.
+    fn default() -> Self {
+        AppLimits {
+            custom_status_max_bytes: MAX_CUSTOM_STATUS_BYTES,
+            get_max_ids: 500,
+            subscribe_max_ids: 100,
+            subscription_max: 200,
+        }
+    }
 }
 
 /// `data` of the heartbeat reply.

@@ -125,10 +125,17 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
     .await
     {
         Ok((session, heartbeat_timeout_s)) => {
+            let limits = &session.app.cfg().limits;
             let data = LoginReply {
                 version: PROTOCOL_VERSION,
                 heartbeat_timeout_s,
                 server_time: crate::store::unix_now(),
+                limits: Some(imsdk_protocol::AppLimits {
+                    custom_status_max_bytes: limits.custom_status_max_bytes,
+                    get_max_ids: limits.get_max_ids,
+                    subscribe_max_ids: limits.subscribe_max_ids,
+                    subscription_max: limits.subscription_max,
+                }),
             };
             conn.reply(id, code::SUCC, "", serde_json::to_value(data).ok())
                 .await;

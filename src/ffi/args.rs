@@ -50,18 +50,28 @@ pub fn user_id(s: &str) -> Result<String, TIMResult> {
 /// A JSON array of 1 to `max` user ids (`null`, which Tencent's C# sends for a null list, is a
 /// missing parameter).
 pub fn id_array(json: &str, max: usize) -> Result<Vec<String>, TIMResult> {
+    match any_id_array(json, max)? {
+        Some(ids) if !ids.is_empty() => Ok(ids),
+        _ => Err(TIMResult::TIM_ERR_PARAM),
+    }
+}
+
+/// A JSON array of 0 to `max` user ids, or `null` (`None`). Whitespace anywhere is JSON's:
+/// `"[ ]"` and `"[\n]"` are the empty array like `"[]"`.
+pub fn any_id_array(json: &str, max: usize) -> Result<Option<Vec<String>>, TIMResult> {
     let items = match serde_json::from_str::<Value>(json) {
         Ok(Value::Array(items)) => items,
-        Ok(Value::Null) => return Err(TIMResult::TIM_ERR_PARAM),
+        Ok(Value::Null) => return Ok(None),
         _ => return Err(TIMResult::TIM_ERR_JSON),
     };
-    if items.is_empty() || items.len() > max {
+    if items.len() > max {
         return Err(TIMResult::TIM_ERR_PARAM);
     }
     items
         .iter()
         .map(|v| v.as_str().ok_or(TIMResult::TIM_ERR_JSON).and_then(user_id))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// The running instance, or `TIM_ERR_SDKUNINIT`.
@@ -115,5 +125,10 @@ mod tests {
             Err(TIMResult::TIM_ERR_PARAM)
         );
         assert_eq!(id_array(r#"[""]"#, 1), Err(TIMResult::TIM_ERR_PARAM));
+        for empty in ["[]", "[ ]", "[\n]", " [\t\r\n] "] {
+            assert_eq!(any_id_array(empty, 1), Ok(Some(vec![])), "{empty:?}");
+        }
+        assert_eq!(any_id_array("null", 1), Ok(None));
+        assert_eq!(any_id_array("[", 1), Err(TIMResult::TIM_ERR_JSON));
     }
 }

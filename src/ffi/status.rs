@@ -4,13 +4,12 @@ use super::args::{self, logged_in, reply, submit, text};
 use super::export;
 use super::types::*;
 use crate::sdk::Command;
-use crate::worker::{GET_MAX_IDS, SUBSCRIBE_MAX_IDS};
-use imsdk_protocol::MAX_CUSTOM_STATUS_BYTES;
 use serde_json::Value;
 use std::ffi::{c_char, c_int, c_void};
 
 /// Sets (or, with "" / an absent key, clears) the own custom status:
-/// `{"user_status_custom_status":"..."}` (at most 100 bytes; other keys ignored). The callback's
+/// `{"user_status_custom_status":"..."}` (at most 100 bytes, or the server's limit announced at
+/// login; other keys ignored). The callback's
 /// `json_params` is "".
 #[no_mangle]
 pub unsafe extern "C" fn TIMSetSelfStatus(
@@ -26,7 +25,7 @@ pub unsafe extern "C" fn TIMSetSelfStatus(
         };
         let custom_status = match obj.get("user_status_custom_status") {
             None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) if s.len() <= MAX_CUSTOM_STATUS_BYTES => s.clone(),
+            Some(Value::String(s)) if s.len() <= inst.limits().custom_status_max_bytes => s.clone(),
             Some(Value::String(_)) => return Err(TIMResult::TIM_ERR_PARAM),
             Some(_) => return Err(TIMResult::TIM_ERR_JSON),
         };
@@ -40,7 +39,7 @@ pub unsafe extern "C" fn TIMSetSelfStatus(
     })
 }
 
-/// Queries `["id", ...]` (1 to 500 ids). The callback's `json_params` is the status array.
+/// Queries `["id", ...]` (1 to 500 ids, or the server's limit). The callback's `json_params` is the status array.
 #[no_mangle]
 pub unsafe extern "C" fn TIMGetUserStatus(
     json_identifier_array: *const c_char,
@@ -49,7 +48,8 @@ pub unsafe extern "C" fn TIMGetUserStatus(
 ) -> c_int {
     export(|| {
         let inst = logged_in()?;
-        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, GET_MAX_IDS)?;
+        let max = inst.limits().get_max_ids;
+        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, max)?;
         submit(
             &inst,
             Command::GetUserStatus {
@@ -60,8 +60,9 @@ pub unsafe extern "C" fn TIMGetUserStatus(
     })
 }
 
-/// Subscribes to `["id", ...]` (1 to 100 ids). At most 200 subscriptions: the oldest are
-/// evicted. The library restores them after a reconnect. `json_params` is "".
+/// Subscribes to `["id", ...]` (1 to 100 ids, or the server's limit). At most 200 subscriptions: the oldest are
+/// evicted. The list is the account's, kept by the server across reconnects and other devices
+/// (the library restores nothing of its own). `json_params` is "".
 #[no_mangle]
 pub unsafe extern "C" fn TIMSubscribeUserStatus(
     json_identifier_array: *const c_char,
@@ -70,7 +71,8 @@ pub unsafe extern "C" fn TIMSubscribeUserStatus(
 ) -> c_int {
     export(|| {
         let inst = logged_in()?;
-        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, SUBSCRIBE_MAX_IDS)?;
+        let max = inst.limits().subscribe_max_ids;
+        let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, max)?;
         submit(
             &inst,
             Command::Subscribe {
@@ -81,7 +83,8 @@ pub unsafe extern "C" fn TIMSubscribeUserStatus(
     })
 }
 
-/// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or "[]" unsubscribes all.
+/// Unsubscribes `["id", ...]` (up to 100 ids); NULL, "", "null" or an empty JSON array ("[]",
+/// "[ ]", "[\n]") unsubscribes all.
 /// `json_params` is "".
 #[no_mangle]
 pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
@@ -91,9 +94,11 @@ pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
 ) -> c_int {
     export(|| {
         let inst = logged_in()?;
+        // NULL, "", `null` or any empty JSON array (whitespace is JSON's) clears the list.
         let user_ids = match unsafe { args::opt_text(json_identifier_array) }?.map(str::trim) {
-            None | Some("") | Some("null") | Some("[]") => None,
-            Some(json) => Some(args::id_array(json, SUBSCRIBE_MAX_IDS)?),
+            None | Some("") => None,
+            Some(json) => args::any_id_array(json, inst.limits().subscribe_max_ids)?
+                .filter(|ids| !ids.is_empty()),
         };
         submit(
             &inst,

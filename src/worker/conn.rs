@@ -1,6 +1,8 @@
-//! One WebSocket connection to the server (`ws://` or `wss://` with rustls). The handshake is
-//! blocking (bounded by the request timeout, on the worker thread); afterwards the socket is
-//! non-blocking and a duplicate handle is registered with mio for readiness.
+//! One WebSocket connection to the server (`ws://` or `wss://` with rustls). Opening it blocks (on
+//! a connector thread) and is bounded as a whole by one deadline: every read and write of the TCP,
+//! TLS and WebSocket handshakes gets only the time left, so a server that trickles its answer a
+//! byte at a time cannot hold it open. Afterwards the socket is non-blocking, a duplicate handle is
+//! registered with mio for readiness, and frames and messages are capped (`max_message_bytes`).
 
 use crate::config::Config;
 use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
@@ -8,21 +10,62 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 use tungstenite::client::IntoClientRequest;
-use tungstenite::protocol::WebSocket;
+use tungstenite::protocol::{WebSocket, WebSocketConfig};
 use tungstenite::{Error as WsError, Message};
 
+/// The TCP socket, with the open's deadline while it has one.
+pub struct Tcp {
+    sock: TcpStream,
+    deadline: Option<Instant>,
+}
+
+impl Tcp {
+    /// Before each blocking read or write of the open: only the time left, none when it is up.
+    fn arm(&self) -> io::Result<()> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "opening the connection timed out",
+            ));
+        }
+        self.sock.set_read_timeout(Some(left))?;
+        self.sock.set_write_timeout(Some(left))
+    }
+}
+
+impl Read for Tcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.sock.read(buf)
+    }
+}
+
+impl Write for Tcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.sock.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
 pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Plain(Tcp),
+    Tls(Box<StreamOwned<ClientConnection, Tcp>>),
 }
 
 impl Stream {
-    fn tcp(&self) -> &TcpStream {
+    fn tcp(&mut self) -> &mut Tcp {
         match self {
             Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
+            Stream::Tls(s) => s.get_mut(),
         }
     }
 }
@@ -91,10 +134,13 @@ pub fn tls_config(config: &Config) -> Result<Arc<ClientConfig>, String> {
 }
 
 impl Connection {
+    /// Opens the connection, giving up at `deadline`; frames and messages over
+    /// `max_message_bytes` are refused later without being buffered (the connection is closed).
     pub fn open(
         url: &str,
         tls: Option<&Arc<ClientConfig>>,
-        timeout: Duration,
+        deadline: Instant,
+        max_message_bytes: usize,
     ) -> Result<Connection, String> {
         let request = url
             .into_client_request()
@@ -114,7 +160,12 @@ impl Connection {
         let mut last = format!("no address for {host}");
         let mut tcp = None;
         for addr in addrs {
-            match TcpStream::connect_timeout(&addr, timeout) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                last = "opening the connection timed out".into();
+                break;
+            }
+            match TcpStream::connect_timeout(&addr, left) {
                 Ok(s) => {
                     tcp = Some(s);
                     break;
@@ -125,8 +176,10 @@ impl Connection {
         let tcp = tcp.ok_or(last)?;
         let io = |e: io::Error| e.to_string();
         tcp.set_nodelay(true).map_err(io)?;
-        tcp.set_read_timeout(Some(timeout)).map_err(io)?;
-        tcp.set_write_timeout(Some(timeout)).map_err(io)?;
+        let tcp = Tcp {
+            sock: tcp,
+            deadline: Some(deadline),
+        };
         let stream = if secure {
             let cfg = tls.ok_or("wss:// without TLS configuration")?.clone();
             let name = ServerName::try_from(host.clone())
@@ -136,11 +189,16 @@ impl Connection {
         } else {
             Stream::Plain(tcp)
         };
-        let (ws, _response) =
-            tungstenite::client(request, stream).map_err(|e| format!("handshake: {e}"))?;
-        let tcp = ws.get_ref().tcp();
-        tcp.set_nonblocking(true).map_err(io)?;
-        let source = mio::net::TcpStream::from_std(tcp.try_clone().map_err(io)?);
+        let limits = WebSocketConfig::default()
+            .max_message_size(Some(max_message_bytes))
+            .max_frame_size(Some(max_message_bytes));
+        let (mut ws, _response) =
+            tungstenite::client::client_with_config(request, stream, Some(limits))
+                .map_err(|e| format!("handshake: {e}"))?;
+        let tcp = ws.get_mut().tcp();
+        tcp.deadline = None;
+        tcp.sock.set_nonblocking(true).map_err(io)?;
+        let source = mio::net::TcpStream::from_std(tcp.sock.try_clone().map_err(io)?);
         Ok(Connection { ws, source })
     }
 

@@ -1,35 +1,44 @@
-//! The worker thread: owns the connection, the session and every pending request. It sleeps in
-//! `mio::Poll` until a command (woken by [`WAKE`]), a socket event or its next timer.
+//! The worker thread: owns the connection, the session and every request in flight. It sleeps
+//! in `mio::Poll` until a command (woken by [`WAKE`]), a socket event or its next timer.
+//!
+//! - this file: the event loop (inside the worker's panic boundary), the host's commands and
+//!   the timers;
+//! - [`link`]: the connection's state machine, where the network and login callbacks come from;
+//! - [`requests`]: the request table with its deadlines;
+//! - [`frames`]: frames from the server (bounded per pass) and the own status across a gap.
 
 mod backoff;
 mod conn;
-mod subs;
+mod frames;
+mod link;
+mod requests;
 
 use crate::dispatch::{Event, Reply};
 use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
 use crate::sdk::{Command, Instance};
 use backoff::Backoff;
-use conn::{Connection, Incoming};
-use imsdk_protocol::{
-    code, encode, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, UserStatus,
-    PROTOCOL_VERSION,
-};
+use imsdk_protocol::{code, encode, AppLimits, ClientFrame};
+use link::Link;
+use requests::{Op, Pending, Requests};
+use std::cell::Cell;
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use subs::Subscriptions;
 
 pub const WAKE: mio::Token = mio::Token(0);
 const SOCKET: mio::Token = mio::Token(1);
-/// Ids per subscribe frame when restoring subscriptions (the server's per-call limit).
-pub(crate) const SUBSCRIBE_MAX_IDS: usize = 100;
-/// Ids per query (the server's per-call limit).
-pub(crate) const GET_MAX_IDS: usize = 500;
 /// Tencent's heartbeat period, the upper bound of ours.
 const MAX_HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
+/// The code of calls failed by a panic in the worker (a bug): Tencent's invalid-parameters code,
+/// as the issue proposed; `desc` says what happened.
+pub const WORKER_FAILED: i32 = code::INVALID_PARAMETERS;
+const WORKER_FAILED_DESC: &str = "the SDK's worker failed (a bug); call TIMUninit";
+/// Frames handled per pass of the loop before the inbox (`TIMUninit`) and the timers get their
+/// turn: a flood of pushes cannot starve them.
+const FRAMES_PER_PASS: usize = 64;
 
 pub fn spawn(inst: Arc<Instance>, poll: mio::Poll) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
@@ -37,63 +46,9 @@ pub fn spawn(inst: Arc<Instance>, poll: mio::Poll) -> std::io::Result<JoinHandle
         .spawn(move || Worker::new(inst, poll).run())
 }
 
-/// What a reply completes.
-enum Pending {
-    Call {
-        reply: Reply,
-        op: Op,
-    },
-    /// `reply` is `Some` for the host's `TIMLogin`, `None` for a re-login after a reconnect.
-    Login {
-        reply: Option<Reply>,
-    },
-    Logout {
-        reply: Reply,
-    },
-    Heartbeat,
-    Resubscribe,
-}
-
-enum Op {
-    SetSelfStatus,
-    GetUserStatus,
-    Subscribe(Vec<String>),
-    Unsubscribe(Option<Vec<String>>),
-}
-
 struct Session {
     user_id: String,
     user_sig: String,
-}
-
-/// A connection being opened by the connector thread.
-struct Opening {
-    result: mpsc::Receiver<Result<Connection, String>>,
-    /// The host's `TIMLogin` waiting for it (`None` for a reconnect).
-    reply: Option<Reply>,
-}
-
-/// The login frame's fields; the request id comes when it is sent.
-struct LoginFrame {
-    sdk_app_id: u64,
-    user_id: String,
-    user_sig: String,
-    platform: String,
-    instance_id: String,
-}
-
-impl LoginFrame {
-    fn with_id(self, id: u64) -> ClientFrame {
-        ClientFrame::Login {
-            id,
-            version: PROTOCOL_VERSION,
-            sdk_app_id: self.sdk_app_id,
-            user_id: self.user_id,
-            user_sig: self.user_sig,
-            platform: self.platform,
-            instance_id: self.instance_id,
-        }
-    }
 }
 
 /// How a session ended on the server's word.
@@ -107,20 +62,24 @@ struct Worker {
     poll: mio::Poll,
     tls: Result<Arc<rustls::ClientConfig>, String>,
     instance_id: String,
-    conn: Option<Connection>,
-    opening: Option<Opening>,
+    /// Where the connection is: the one state machine.
+    link: Link,
     /// Present from `TIMLogin` until logout, kick or expiry; survives reconnects.
     session: Option<Session>,
-    /// The current connection's login succeeded: requests may be sent.
-    online: bool,
-    pending: HashMap<u64, (Pending, Instant)>,
-    next_id: u64,
-    subs: Subscriptions,
+    requests: Requests,
+    /// The host was told its own account went OFFLINE (connection lost) and not yet that it is
+    /// ONLINE again.
+    told_own_offline: bool,
     heartbeat_every: Duration,
     heartbeat_wait: Duration,
-    next_heartbeat: Option<Instant>,
-    reconnect_at: Option<Instant>,
     backoff: Backoff,
+    /// The last pass stopped at [`FRAMES_PER_PASS`] with frames left: poll without waiting.
+    more_to_read: bool,
+    /// Commands taken from the inbox and not handled yet (a panic fails them).
+    batch: VecDeque<Command>,
+    /// The reply of the command being handled until it is answered or waits in the request
+    /// table or the link state (a panic fails it).
+    current: Cell<Option<Reply>>,
 }
 
 fn random_u64() -> u64 {
@@ -154,27 +113,42 @@ impl Worker {
             instance_id: format!("{:016x}{:016x}", random_u64(), random_u64()),
             inst,
             poll,
-            conn: None,
-            opening: None,
+            link: Link::Idle,
             session: None,
-            online: false,
-            pending: HashMap::new(),
-            next_id: 1,
-            subs: Subscriptions::default(),
+            requests: Requests::new(),
+            told_own_offline: false,
             heartbeat_every: MAX_HEARTBEAT_EVERY,
             heartbeat_wait: Duration::from_secs(15),
-            next_heartbeat: None,
-            reconnect_at: None,
             backoff,
+            more_to_read: false,
+            batch: VecDeque::new(),
+            current: Cell::new(None),
         }
     }
 
+    /// The loop inside the worker's panic boundary. A panic (a bug) fails every call waiting
+    /// for an answer once with [`WORKER_FAILED`], reports the network as disconnected and logs
+    /// out; the worker then answers every later call with [`WORKER_FAILED`] until `TIMUninit`,
+    /// which works as usual.
     fn run(mut self) {
+        let failed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.event_loop())).is_err();
+        if !failed {
+            return self.shutdown();
+        }
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.fail_everything()));
+        self.serve_failed();
+    }
+
+    fn event_loop(&mut self) {
         let mut events = mio::Events::with_capacity(16);
         loop {
-            let timeout = self
-                .next_timer()
-                .map(|t| t.saturating_duration_since(Instant::now()));
+            let timeout = if self.more_to_read {
+                Some(Duration::ZERO)
+            } else {
+                self.next_timer()
+                    .map(|t| t.saturating_duration_since(Instant::now()))
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     break;
@@ -192,14 +166,73 @@ impl Worker {
                 }
                 break;
             }
-            for cmd in commands {
+            self.batch.extend(commands);
+            while let Some(cmd) = self.batch.pop_front() {
+                self.current.set(Some(cmd.reply()));
                 self.handle_command(cmd);
+                self.current.set(None);
             }
-            self.finish_opening();
+            self.check_opening();
             self.pump_socket();
             self.run_timers();
         }
-        self.shutdown();
+    }
+
+    /// After a panic: whatever the state, every call still waiting gets its one answer.
+    fn fail_everything(&mut self) {
+        if let Some(reply) = self.current.take() {
+            self.post_result(reply, WORKER_FAILED, WORKER_FAILED_DESC, "");
+        }
+        for cmd in std::mem::take(&mut self.batch) {
+            self.post_result(cmd.reply(), WORKER_FAILED, WORKER_FAILED_DESC, "");
+        }
+        let was_connected = !matches!(self.link, Link::Idle);
+        self.stop(WORKER_FAILED, WORKER_FAILED_DESC);
+        if was_connected {
+            self.post(Event::network(
+                TIMNetworkStatus::kTIMDisconnected,
+                code::NET_DISCONNECT,
+                WORKER_FAILED_DESC,
+            ));
+        }
+    }
+
+    /// After a panic, until `TIMUninit`: every call is answered with [`WORKER_FAILED`].
+    fn serve_failed(&mut self) {
+        let mut events = mio::Events::with_capacity(4);
+        loop {
+            let _ = self.poll.poll(&mut events, None);
+            let (commands, closed) = self.inst.take_inbox();
+            let (code, desc) = if closed {
+                (code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit")
+            } else {
+                (WORKER_FAILED, WORKER_FAILED_DESC)
+            };
+            for cmd in commands {
+                self.post_result(cmd.reply(), code, desc, "");
+            }
+            if closed {
+                return;
+            }
+        }
+    }
+
+    /// `TIMUninit`: everything waiting gets 7009.
+    fn shutdown(&mut self) {
+        self.stop(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
+    }
+
+    /// Logged out at once, without a word to the server: a waiting `TIMLogin` and every request
+    /// in flight get `code`.
+    fn stop(&mut self, code: i32, desc: &str) {
+        let reply = self.login_reply();
+        self.drop_link();
+        self.session = None;
+        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
+        if let Some(reply) = reply {
+            self.post_result(reply, code, desc, "");
+        }
+        self.fail_requests(code, desc);
     }
 
     // ---- commands -------------------------------------------------------------------------
@@ -212,36 +245,26 @@ impl Worker {
                 reply,
             } => self.login(user_id, user_sig, reply),
             Command::Logout { reply } => self.logout(reply),
+            Command::InjectPanic { .. } => panic!("panic injected by a test"),
             Command::SetSelfStatus {
                 custom_status,
                 reply,
             } => {
                 let custom_status = Some(custom_status);
-                self.call(reply, Op::SetSelfStatus, |id| ClientFrame::SetSelfStatus {
+                self.call(reply, Op::Ack, |id| ClientFrame::SetSelfStatus {
                     id,
                     custom_status,
                 })
             }
-            Command::GetUserStatus { user_ids, reply } => {
-                self.call(reply, Op::GetUserStatus, |id| ClientFrame::GetUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
-            Command::Subscribe { user_ids, reply } => {
-                let op = Op::Subscribe(user_ids.clone());
-                self.call(reply, op, |id| ClientFrame::SubscribeUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
-            Command::Unsubscribe { user_ids, reply } => {
-                let op = Op::Unsubscribe(user_ids.clone());
-                self.call(reply, op, |id| ClientFrame::UnsubscribeUserStatus {
-                    id,
-                    user_ids,
-                })
-            }
+            Command::GetUserStatus { user_ids, reply } => self.call(reply, Op::Query, |id| {
+                ClientFrame::GetUserStatus { id, user_ids }
+            }),
+            Command::Subscribe { user_ids, reply } => self.call(reply, Op::Ack, |id| {
+                ClientFrame::SubscribeUserStatus { id, user_ids }
+            }),
+            Command::Unsubscribe { user_ids, reply } => self.call(reply, Op::Ack, |id| {
+                ClientFrame::UnsubscribeUserStatus { id, user_ids }
+            }),
         }
     }
 
@@ -265,6 +288,7 @@ impl Worker {
         });
         self.session = Some(Session { user_id, user_sig });
         self.backoff.reset();
+        self.settled(&reply);
         self.connect(Some(reply));
     }
 
@@ -272,7 +296,8 @@ impl Worker {
         if self.session.is_none() {
             return self.post_result(reply, code::SUCC, "", "");
         }
-        if self.online {
+        if let Link::Online { logging_out, .. } = &mut self.link {
+            *logging_out = true;
             if self.send_request(|id| ClientFrame::Logout { id }, Pending::Logout { reply }) {
                 self.set_status(TIMLoginStatus::kTIMLoginStatus_Logouting);
             }
@@ -287,7 +312,7 @@ impl Worker {
         if self.session.is_none() {
             return self.post_result(reply, code::SDK_NOT_LOGGED_IN, "not logged in", "");
         }
-        if !self.online {
+        if !matches!(self.link, Link::Online { .. }) {
             return self.post_result(
                 reply,
                 code::NET_DISCONNECT,
@@ -301,15 +326,16 @@ impl Worker {
     /// Sends a request and remembers it until its reply or deadline; `false` when the connection
     /// failed (the request was then already failed with the connection).
     fn send_request(&mut self, frame: impl FnOnce(u64) -> ClientFrame, pending: Pending) -> bool {
-        let id = self.next_id;
-        self.next_id += 1;
         let wait = match pending {
             Pending::Heartbeat => self.heartbeat_wait,
             _ => self.inst.config.request_timeout,
         };
-        self.pending.insert(id, (pending, Instant::now() + wait));
+        if let Some(reply) = pending.host_reply() {
+            self.settled(&reply);
+        }
+        let id = self.requests.add(pending, Instant::now() + wait);
         let text = encode(&frame(id));
-        let sent = match self.conn.as_mut() {
+        let sent = match self.link.conn() {
             Some(c) => c.send(text),
             None => Err("not connected".into()),
         };
@@ -320,365 +346,56 @@ impl Worker {
         true
     }
 
-    // ---- connection -------------------------------------------------------------------------
-
-    /// Starts opening a connection on a connector thread: DNS, TCP, TLS and WebSocket
-    /// handshakes block, and the worker must keep serving commands (and `TIMUninit`) meanwhile.
-    fn connect(&mut self, reply: Option<Reply>) {
-        self.reconnect_at = None;
-        if self.session.is_none() {
-            return;
-        }
-        self.post(Event::network(TIMNetworkStatus::kTIMConnecting, 0, ""));
-        let (tx, rx) = mpsc::channel();
-        let (inst, tls) = (self.inst.clone(), self.tls.clone());
-        let spawned = std::thread::Builder::new()
-            .name("imsdk-connect".into())
-            .spawn(move || {
-                let cfg = &inst.config;
-                let opened = match &tls {
-                    Ok(tls) => Connection::open(&cfg.server_url, Some(tls), cfg.request_timeout),
-                    Err(e) if cfg.server_url.starts_with("wss://") => Err(e.clone()),
-                    Err(_) => Connection::open(&cfg.server_url, None, cfg.request_timeout),
-                };
-                // After TIMUninit nobody listens: the connection is simply dropped.
-                let _ = tx.send(opened);
-                inst.wake();
-            });
-        match spawned {
-            Ok(_) => self.opening = Some(Opening { result: rx, reply }),
-            Err(e) => self.open_failed(reply, &e.to_string()),
-        }
-    }
-
-    /// Takes the connector's result, if there is one yet, and logs in over the new connection.
-    fn finish_opening(&mut self) {
-        let Some(opening) = &self.opening else { return };
-        let result = match opening.result.try_recv() {
-            Ok(result) => result,
-            Err(mpsc::TryRecvError::Empty) => return,
-            Err(mpsc::TryRecvError::Disconnected) => Err("connector thread failed".into()),
-        };
-        let Some(Opening { reply, .. }) = self.opening.take() else {
-            return;
-        };
-        let registry = self.poll.registry();
-        let registered = result.and_then(|mut c| {
-            c.register(registry, SOCKET)
-                .map(|_| c)
-                .map_err(|e| e.to_string())
-        });
-        let (conn, session) = match (registered, &self.session) {
-            (Ok(conn), Some(session)) => (conn, session),
-            (Ok(conn), None) => return conn.close(),
-            (Err(e), _) => return self.open_failed(reply, &e),
-        };
-        let cfg = &self.inst.config;
-        let frame = LoginFrame {
-            sdk_app_id: cfg.sdk_app_id,
-            user_id: session.user_id.clone(),
-            user_sig: session.user_sig.clone(),
-            platform: cfg.platform.clone(),
-            instance_id: self.instance_id.clone(),
-        };
-        self.conn = Some(conn);
-        self.send_request(move |id| frame.with_id(id), Pending::Login { reply });
-    }
-
-    fn open_failed(&mut self, reply: Option<Reply>, error: &str) {
-        self.post(Event::network(
-            TIMNetworkStatus::kTIMConnectFailed,
-            code::NET_DISCONNECT,
-            error,
-        ));
-        match reply {
-            Some(reply) => {
-                self.end_session(None);
-                self.post_result(reply, code::NET_DISCONNECT, error, "");
-            }
-            None => self.schedule_reconnect(),
-        }
-    }
-
-    /// Forgets a connection being opened; a waiting `TIMLogin` gets `code`.
-    fn abandon_opening(&mut self, code: i32, desc: &str) {
-        if let Some(Opening {
-            reply: Some(reply), ..
-        }) = self.opening.take()
-        {
-            self.post_result(reply, code, desc, "");
-        }
-    }
-
-    fn schedule_reconnect(&mut self) {
-        self.reconnect_at = Some(Instant::now() + self.backoff.delay());
-    }
-
-    fn drop_connection(&mut self) {
-        if let Some(mut c) = self.conn.take() {
-            c.deregister(self.poll.registry());
-            c.close();
-        }
-        self.online = false;
-        self.next_heartbeat = None;
-    }
-
-    /// Fails every pending request with `code`, in the order they were sent.
-    fn fail_pending(&mut self, code: i32, desc: &str) {
-        let mut all: Vec<(u64, Pending)> =
-            self.pending.drain().map(|(id, (p, _))| (id, p)).collect();
-        all.sort_by_key(|(id, _)| *id);
-        for (_, p) in all {
-            match p {
-                Pending::Call { reply, .. }
-                | Pending::Login { reply: Some(reply) }
-                | Pending::Logout { reply } => self.post_result(reply, code, desc, ""),
-                Pending::Login { reply: None } | Pending::Heartbeat | Pending::Resubscribe => {}
-            }
-        }
-    }
-
-    /// The connection died (TCP loss, close frame, missed heartbeat). `close_code` is the
-    /// server's close code when it sent one.
-    fn connection_lost(&mut self, close_code: Option<u16>) {
-        match close_code {
-            Some(imsdk_protocol::close::KICKED_OFFLINE) => {
-                return self.end_session(Some(Ended::Kicked))
-            }
-            Some(imsdk_protocol::close::USER_SIG_EXPIRED) => {
-                return self.end_session(Some(Ended::SigExpired))
-            }
-            _ => {}
-        }
-        let logging_out = self
-            .pending
-            .values()
-            .any(|(p, _)| matches!(p, Pending::Logout { .. }));
-        let first_login = self
-            .pending
-            .values()
-            .any(|(p, _)| matches!(p, Pending::Login { reply: Some(_) }));
-        self.drop_connection();
-        if logging_out || first_login {
-            return self.end_session(None);
-        }
-        if self.session.is_some() {
-            self.post(Event::network(
-                TIMNetworkStatus::kTIMDisconnected,
-                code::NET_DISCONNECT,
-                "connection lost",
-            ));
-            self.schedule_reconnect();
-        }
-        self.fail_pending(code::NET_DISCONNECT, "connection lost");
-    }
-
-    /// Leaves the session: logged out, nothing to restore.
-    /// The status changes before any callback is queued, so callbacks read the new one.
-    fn end_session(&mut self, why: Option<Ended>) {
-        self.drop_connection();
-        self.session = None;
-        self.reconnect_at = None;
-        self.subs.remove(None);
-        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
-        self.abandon_opening(code::NET_DISCONNECT, "session ended");
-        self.fail_pending(code::NET_DISCONNECT, "session ended");
-        match why {
-            Some(Ended::Kicked) => self.post(Event::KickedOffline),
-            Some(Ended::SigExpired) => self.post(Event::UserSigExpired),
-            None => {}
-        }
-    }
-
-    fn pump_socket(&mut self) {
-        if let Some(c) = self.conn.as_mut() {
-            if c.flush().is_err() {
-                return self.connection_lost(None);
-            }
-        }
-        while let Some(c) = self.conn.as_mut() {
-            match c.read() {
-                Incoming::Text(text) => self.handle_frame(&text),
-                Incoming::Idle => break,
-                Incoming::Closed(code) => self.connection_lost(code),
-            }
-        }
-    }
-
-    // ---- frames from the server ---------------------------------------------------------------
-
-    fn handle_frame(&mut self, text: &str) {
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
-            return;
-        };
-        match frame {
-            ServerFrame::Reply {
-                id,
-                code,
-                desc,
-                data,
-            } => {
-                if let Some((pending, _)) = self.pending.remove(&id) {
-                    self.complete(pending, code, &desc, data);
-                }
-            }
-            ServerFrame::StatusChanged { statuses } => {
-                let json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
-                self.post(Event::StatusChanged {
-                    json: crate::dispatch::c_string(&json),
-                });
-            }
-            ServerFrame::KickedOffline { .. } => self.end_session(Some(Ended::Kicked)),
-            ServerFrame::UserSigExpired { .. } => self.end_session(Some(Ended::SigExpired)),
-        }
-    }
-
-    fn complete(
-        &mut self,
-        pending: Pending,
-        code: i32,
-        desc: &str,
-        data: Option<serde_json::Value>,
-    ) {
-        match pending {
-            Pending::Call { reply, op } => {
-                let mut json = String::new();
-                if code == code::SUCC {
-                    match op {
-                        Op::Subscribe(ids) => self.subs.add(&ids),
-                        Op::Unsubscribe(ids) => self.subs.remove(ids.as_deref()),
-                        Op::GetUserStatus => json = status_array_json(data),
-                        Op::SetSelfStatus => {}
-                    }
-                }
-                self.post_result(reply, code, desc, &json);
-            }
-            Pending::Login { reply } => self.login_replied(reply, code, desc, data),
-            Pending::Logout { reply } => {
-                self.end_session(None);
-                self.post_result(reply, code, desc, "");
-            }
-            Pending::Heartbeat => {
-                if let Some(hb) =
-                    data.and_then(|d| serde_json::from_value::<HeartbeatReply>(d).ok())
-                {
-                    self.set_server_time(hb.server_time);
-                }
-            }
-            Pending::Resubscribe => {}
-        }
-    }
-
-    fn login_replied(
-        &mut self,
-        reply: Option<Reply>,
-        code: i32,
-        desc: &str,
-        data: Option<serde_json::Value>,
-    ) {
-        if code != code::SUCC {
-            return match (reply, code) {
-                (Some(reply), _) => {
-                    self.end_session(None);
-                    self.post_result(reply, code, desc, "");
-                }
-                (None, code::USERSIG_EXPIRED) => self.end_session(Some(Ended::SigExpired)),
-                (None, code::LOGIN_KICKED_OFF_BY_OTHER) => self.end_session(Some(Ended::Kicked)),
-                (None, _) => self.connection_lost(None),
-            };
-        }
-        let info = data.and_then(|d| serde_json::from_value::<LoginReply>(d).ok());
-        let timeout_ms = info
-            .as_ref()
-            .map_or(400_000, |i| i.heartbeat_timeout_s.saturating_mul(1000))
-            .max(300);
-        self.heartbeat_every = Duration::from_millis(timeout_ms / 3).min(MAX_HEARTBEAT_EVERY);
-        self.heartbeat_wait = Duration::from_millis(timeout_ms.saturating_mul(2) / 3)
-            .min(self.inst.config.request_timeout);
-        self.next_heartbeat = Some(Instant::now() + self.heartbeat_every);
-        if let Some(i) = info {
-            self.set_server_time(i.server_time);
-        }
-        self.online = true;
-        self.backoff.reset();
-        self.set_status(TIMLoginStatus::kTIMLoginStatus_Logined);
-        self.post(Event::network(TIMNetworkStatus::kTIMConnected, 0, ""));
-        match reply {
-            Some(reply) => self.post_result(reply, code::SUCC, "", ""),
-            None => {
-                for user_ids in self.subs.chunks(SUBSCRIBE_MAX_IDS) {
-                    self.send_request(
-                        |id| ClientFrame::SubscribeUserStatus { id, user_ids },
-                        Pending::Resubscribe,
-                    );
-                }
-            }
-        }
-    }
-
     // ---- timers ---------------------------------------------------------------------------
 
     fn next_timer(&self) -> Option<Instant> {
-        let deadlines = self.pending.values().map(|(_, d)| *d);
-        deadlines
-            .chain(self.next_heartbeat)
-            .chain(self.reconnect_at)
+        self.requests
+            .next_deadline()
+            .into_iter()
+            .chain(self.link.timer())
             .min()
     }
 
     fn run_timers(&mut self) {
         let now = Instant::now();
-        let mut expired: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, (_, d))| *d <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        expired.sort_unstable();
-        for id in expired {
-            let Some((pending, _)) = self.pending.remove(&id) else {
-                continue;
-            };
+        for pending in self.requests.take_expired(now) {
             match pending {
                 Pending::Call { reply, .. } => {
                     self.post_result(reply, code::REQUEST_TIME_OUT, "request timed out", "")
                 }
-                Pending::Login { reply: Some(reply) } => {
-                    self.end_session(None);
-                    self.post_result(reply, code::REQUEST_TIME_OUT, "login timed out", "");
-                }
+                Pending::Login => match self.login_reply() {
+                    Some(reply) => {
+                        self.fail_login(reply, code::REQUEST_TIME_OUT, "login timed out")
+                    }
+                    None => self.connection_lost(None),
+                },
                 Pending::Logout { reply } => {
                     self.end_session(None);
                     self.post_result(reply, code::REQUEST_TIME_OUT, "logout timed out", "");
                 }
-                Pending::Login { reply: None } | Pending::Heartbeat => self.connection_lost(None),
-                Pending::Resubscribe => {}
+                Pending::Heartbeat => self.connection_lost(None),
+                Pending::OwnStatus => self.tell_own_online(code::REQUEST_TIME_OUT, None),
             }
         }
-        if self.online && self.next_heartbeat.is_some_and(|t| t <= now) {
-            self.next_heartbeat = Some(now + self.heartbeat_every);
-            self.send_request(|id| ClientFrame::Heartbeat { id }, Pending::Heartbeat);
-        }
-        if self.reconnect_at.is_some_and(|t| t <= now) {
-            self.connect(None);
+        match &mut self.link {
+            Link::Opening { deadline, .. } if *deadline <= now => self.check_opening(),
+            Link::Online { next_heartbeat, .. } if *next_heartbeat <= now => {
+                *next_heartbeat = now + self.heartbeat_every;
+                self.send_request(|id| ClientFrame::Heartbeat { id }, Pending::Heartbeat);
+            }
+            Link::Backoff { until } if *until <= now => self.connect(None),
+            _ => {}
         }
     }
 
     // ---- helpers ---------------------------------------------------------------------------
-
-    fn shutdown(&mut self) {
-        self.drop_connection();
-        self.session = None;
-        self.set_status(TIMLoginStatus::kTIMLoginStatus_UnLogined);
-        self.abandon_opening(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
-        self.fail_pending(code::SDK_COMM_INTERRUPT, "interrupted by TIMUninit");
-    }
 
     fn set_status(&self, status: TIMLoginStatus) {
         self.inst.update_view(|v| {
             v.login_status = status;
             if status == TIMLoginStatus::kTIMLoginStatus_UnLogined {
                 v.user_id.clear();
+                v.limits = AppLimits::default();
             }
         });
     }
@@ -694,16 +411,17 @@ impl Worker {
     }
 
     fn post_result(&self, reply: Reply, code: i32, desc: &str, json: &str) {
+        self.settled(&reply);
         self.post(Event::result(reply, code, desc, json))
     }
-}
 
-/// The query result in Tencent's form: every status with its four keys, in Tencent's order.
-fn status_array_json(data: Option<serde_json::Value>) -> String {
-    let statuses: Vec<UserStatus> = data
-        .and_then(|d| serde_json::from_value(d).ok())
-        .unwrap_or_default();
-    serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into())
+    /// `reply` is answered or waits (request table, link state): a panic from here on does not
+    /// fail it again.
+    fn settled(&self, reply: &Reply) {
+        if self.current.get().is_some_and(|c| c.same(reply)) {
+            self.current.set(None);
+        }
+    }
 }
 
 /// Local clock corrected by the server's, Unix seconds.

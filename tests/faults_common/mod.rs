@@ -173,10 +173,16 @@ pub struct Proxy {
     pub upstream_closed: mpsc::Receiver<()>,
 }
 
+struct Link {
+    silent: std::sync::Arc<AtomicBool>,
+    client: TcpStream,
+    server: TcpStream,
+}
+
 struct ProxyState {
     refusing: AtomicBool,
-    /// Silence flags of the connections opened so far.
-    links: Mutex<Vec<std::sync::Arc<AtomicBool>>>,
+    /// Silence flags and both sockets of the connections opened so far.
+    links: Mutex<Vec<Link>>,
 }
 
 use std::net::{TcpListener, TcpStream};
@@ -204,10 +210,17 @@ impl Proxy {
                 };
                 let _ = (client.set_nodelay(true), server.set_nodelay(true));
                 let silent = std::sync::Arc::new(AtomicBool::new(false));
+                let (Ok(c), Ok(s)) = (client.try_clone(), server.try_clone()) else {
+                    continue;
+                };
                 st.links
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(std::sync::Arc::clone(&silent));
+                    .push(Link {
+                        silent: std::sync::Arc::clone(&silent),
+                        client: c,
+                        server: s,
+                    });
                 pipe(&client, &server, &silent, None);
                 pipe(&server, &client, &silent, Some(closed_tx.clone()));
             }
@@ -228,7 +241,21 @@ impl Proxy {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
         {
-            link.store(true, Ordering::SeqCst);
+            link.silent.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Every connection open now is closed, both ways (a lost network that both ends notice).
+    pub fn cut(&self) {
+        for link in self
+            .state
+            .links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = link.client.shutdown(std::net::Shutdown::Both);
+            let _ = link.server.shutdown(std::net::Shutdown::Both);
         }
     }
 
