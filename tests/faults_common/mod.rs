@@ -31,8 +31,13 @@ pub fn server_binary() -> PathBuf {
 }
 
 /// A server TOML with the dev app, `accounts` imported and `extra` lines added to `[[app]]`.
+/// Without `data_dir` in `server_table`, the server keeps everything in memory (`data_dir = ""`).
 pub fn server_toml(server_table: &str, accounts: &[&str], app_extra: &str) -> String {
     let accounts: Vec<String> = accounts.iter().map(|a| format!("{a:?}")).collect();
+    let server_table = match server_table.contains("data_dir") {
+        true => server_table.to_owned(),
+        false => format!("data_dir = \"\"\n{server_table}"),
+    };
     format!(
         "[server]\n{server_table}\n\n[[app]]\nsdk_app_id = 1400000001\nsecret_key = \"imsdk-dev-secret-key\"\n\
          admin = \"administrator\"\nplan = \"ultimate\"\nuser_status_enabled = true\n\
@@ -57,9 +62,9 @@ impl ServerProcess {
             listen.replace([':', '.'], "_")
         ));
         std::fs::write(&path, toml).expect("write config");
-        // In memory, as a fresh server: these tests restart it and expect nothing kept.
+        // The data directory is the config's (`server_toml`): never the default ./imsdk-data.
         let mut child = Command::new(server_binary())
-            .env("IMSDK_DATA_DIR", "")
+            .env_remove("IMSDK_DATA_DIR")
             .args([
                 "--config",
                 path.to_str().expect("utf-8 path"),
