@@ -24,6 +24,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
+echo "== lints: rustfmt and clippy (warnings are errors; the library also documents every unsafe block)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "== web console: committed build (server/console-dist) matches console/ sources"
 (cd console && npm ci --no-audit --no-fund)
 bash scripts/check-console-dist.sh

@@ -86,17 +86,22 @@ impl Event {
                 json,
             } => reply
                 .cb
+                // SAFETY: a C function the host registered with this signature; its arguments outlive the call.
                 .map(|cb| unsafe { cb(code, desc.as_ptr(), json.as_ptr(), reply.user_data.0) }),
             Event::Network { status, code, desc } => listeners::network()
+                // SAFETY: a C function the host registered with this signature; its arguments outlive the call.
                 .map(|(cb, ud)| unsafe { cb(status, code, desc.as_ptr(), ud.0) }),
+            // SAFETY: a C function the host registered with this signature; its arguments outlive the call.
             Event::KickedOffline => listeners::kicked_offline().map(|(cb, ud)| unsafe { cb(ud.0) }),
             Event::UserSigExpired => {
+                // SAFETY: a C function the host registered with this signature; its arguments outlive the call.
                 listeners::user_sig_expired().map(|(cb, ud)| unsafe { cb(ud.0) })
             }
             Event::StatusChanged { statuses } => {
                 listeners::user_status_changed().map(|(cb, ud)| {
                     let json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
                     let json = c_string(&json);
+                    // SAFETY: a C function the host registered with this signature; its arguments outlive the call.
                     unsafe { cb(json.as_ptr(), ud.0) }
                 })
             }

@@ -4,6 +4,7 @@
 //! instance; calls only enqueue) → `worker` (one thread owning the WebSocket) and
 //! [`dispatch`] (one callback thread, or the host's thread with manual dispatch).
 #![allow(non_snake_case)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod config;
 pub mod dispatch;

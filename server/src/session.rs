@@ -112,18 +112,15 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
             .await;
         return None;
     };
-    match admit(
-        shared,
-        peer,
+    let request = LoginRequest {
         version,
         sdk_app_id,
         user_id,
-        &user_sig,
+        user_sig,
         platform,
         instance_id,
-    )
-    .await
-    {
+    };
+    match admit(shared, peer, request).await {
         Ok((session, heartbeat_timeout_s)) => {
             let limits = &session.app.cfg().limits;
             let data = LoginReply {
@@ -155,16 +152,30 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
 }
 
 /// Checks a login and registers the session with its account.
-async fn admit(
-    shared: &Shared,
-    peer: IpAddr,
+/// The fields of a login frame.
+struct LoginRequest {
     version: u32,
     sdk_app_id: u64,
     user_id: String,
-    user_sig: &str,
+    user_sig: String,
     platform: String,
     instance_id: String,
+}
+
+async fn admit(
+    shared: &Shared,
+    peer: IpAddr,
+    request: LoginRequest,
 ) -> Result<(Session, u64), (i32, String)> {
+    let LoginRequest {
+        version,
+        sdk_app_id,
+        user_id,
+        user_sig,
+        platform,
+        instance_id,
+    } = request;
+    let user_sig = user_sig.as_str();
     if version != PROTOCOL_VERSION {
         return Err((
             code::INVALID_PARAMETERS,

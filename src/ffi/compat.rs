@@ -53,6 +53,7 @@ pub unsafe extern "C" fn TIMCallExperimentalAPI(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
+    // SAFETY: the same arguments, under the same contract, as the export this forwards to.
     unsafe { callExperimentalAPI(json_param, cb, user_data) }
 }
 

@@ -28,6 +28,7 @@ pub(crate) const MAX_USER_SIG_BYTES: usize = 8 * 1024;
 #[no_mangle]
 pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char) -> c_int {
     export(|| {
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let json = unsafe { args::opt_text(json_sdk_config) }?;
         let config = Config::parse(sdk_app_id, json).map_err(|e| match e {
             ConfigError::Json => TIMResult::TIM_ERR_JSON,
@@ -63,7 +64,9 @@ pub unsafe extern "C" fn TIMLogin(
 ) -> c_int {
     export(|| {
         let inst = instance()?;
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let user_id = args::user_id(unsafe { text(user_id) }?)?;
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let user_sig = unsafe { text(user_sig) }?;
         if user_sig.is_empty() || user_sig.len() > MAX_USER_SIG_BYTES {
             return Err(TIMResult::TIM_ERR_PARAM);

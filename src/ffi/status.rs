@@ -19,6 +19,7 @@ pub unsafe extern "C" fn TIMSetSelfStatus(
 ) -> c_int {
     export(|| {
         let inst = logged_in()?;
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let json = unsafe { text(json_current_user_status) }?;
         let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(json) else {
             return Err(TIMResult::TIM_ERR_JSON);
@@ -49,6 +50,7 @@ pub unsafe extern "C" fn TIMGetUserStatus(
     export(|| {
         let inst = logged_in()?;
         let max = inst.limits().get_max_ids;
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, max)?;
         submit(
             &inst,
@@ -72,6 +74,7 @@ pub unsafe extern "C" fn TIMSubscribeUserStatus(
     export(|| {
         let inst = logged_in()?;
         let max = inst.limits().subscribe_max_ids;
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let user_ids = args::id_array(unsafe { text(json_identifier_array) }?, max)?;
         submit(
             &inst,
@@ -95,6 +98,7 @@ pub unsafe extern "C" fn TIMUnsubscribeUserStatus(
     export(|| {
         let inst = logged_in()?;
         // NULL, "", `null` or any empty JSON array (whitespace is JSON's) clears the list.
+        // SAFETY: NULL or a NUL-terminated string valid for this call (the export's contract).
         let user_ids = match unsafe { args::opt_text(json_identifier_array) }?.map(str::trim) {
             None | Some("") => None,
             Some(json) => args::any_id_array(json, inst.limits().subscribe_max_ids)?
@@ -117,6 +121,7 @@ pub unsafe extern "C" fn SetSelfStatus(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
+    // SAFETY: the same arguments, under the same contract, as the export this forwards to.
     unsafe { TIMSetSelfStatus(json_current_user_status, cb, user_data) }
 }
 
@@ -127,6 +132,7 @@ pub unsafe extern "C" fn GetUserStatus(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
+    // SAFETY: the same arguments, under the same contract, as the export this forwards to.
     unsafe { TIMGetUserStatus(json_identifier_array, cb, user_data) }
 }
 
@@ -137,6 +143,7 @@ pub unsafe extern "C" fn SubscribeUserStatus(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
+    // SAFETY: the same arguments, under the same contract, as the export this forwards to.
     unsafe { TIMSubscribeUserStatus(json_identifier_array, cb, user_data) }
 }
 
@@ -147,5 +154,6 @@ pub unsafe extern "C" fn UnsubscribeUserStatus(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
+    // SAFETY: the same arguments, under the same contract, as the export this forwards to.
     unsafe { TIMUnsubscribeUserStatus(json_identifier_array, cb, user_data) }
 }
