@@ -216,10 +216,23 @@ mod tests {
 
     #[test]
     fn receipts_of_both_targets() {
-        for target in [Target::Ours, Target::Baseline] {
-            let pushed = publish_frame(Target::Baseline, "u1", 42, 777);
+        // What a subscriber receives: from imsdk-server, its own push of the stamped status (the
+        // publisher sent a set_self_status); from the baseline, the published frame verbatim.
+        // (This loop used to build the baseline's frame for both targets.)
+        let ours = encode(&ServerFrame::StatusChanged {
+            statuses: vec![UserStatus {
+                user_status_identifier: "u1".into(),
+                user_status_status_type: UserStatusType::Online,
+                user_status_custom_status: "42:777".into(),
+                user_status_online_devices: vec!["Linux".into()],
+            }],
+        });
+        let baseline = publish_frame(Target::Baseline, "u1", 42, 777);
+        // The baseline relays exactly what imsdk-server pushes, so both cost the same to read.
+        assert_eq!(ours, baseline);
+        for (target, pushed) in [(Target::Ours, ours), (Target::Baseline, baseline)] {
             assert_eq!(receipt(&pushed, "u2"), Some((42, 777)), "{target:?}");
-            assert_eq!(receipt(&pushed, "u1"), None, "own change");
+            assert_eq!(receipt(&pushed, "u1"), None, "own change, {target:?}");
         }
         let set = publish_frame(Target::Ours, "u1", 3, 9);
         assert!(set.contains(r#""custom_status":"3:9""#), "{set}");
