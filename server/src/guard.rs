@@ -38,6 +38,8 @@ pub struct Guard {
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Times of recent failures, per key (at most the key's limit); a key with none left is removed.
     failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    /// When a full map was last pruned: at most once a second (pruning is a pass over the map).
+    pruned_full_at: Mutex<Option<Instant>>,
 }
 
 /// A connection counted against its address; dropping it frees the place.
@@ -79,6 +81,7 @@ impl Guard {
             window: Duration::from_secs(s.login_failure_window_s),
             connections: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            pruned_full_at: Mutex::new(None),
         }
     }
 
@@ -168,7 +171,11 @@ impl Guard {
                 continue;
             }
             if !failures.contains_key(&key) && failures.len() >= MAX_KEYS {
-                self.prune_locked(&mut failures, now);
+                let mut pruned_at = lock(&self.pruned_full_at);
+                if pruned_at.is_none_or(|t| now - t >= Duration::from_secs(1)) {
+                    *pruned_at = Some(now);
+                    self.prune_locked(&mut failures, now);
+                }
                 if failures.len() >= MAX_KEYS {
                     // Full of recent failures (an address spray): this one is not counted.
                     continue;
