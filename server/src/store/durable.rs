@@ -31,6 +31,14 @@ const MIGRATIONS: &[&str] = &[
     // 2: the retention clock of subscription lists, and console settings (were a JSON file).
     "ALTER TABLE accounts ADD COLUMN offline_at_ms INTEGER;
      CREATE TABLE settings (app INTEGER PRIMARY KEY, json TEXT NOT NULL);",
+    // 3: one row per subscription list (its ids in order, one per line) instead of one per entry:
+    // a subscribe rewrites one short row, a start reads one row per list.
+    "CREATE TABLE subscription_lists (app INTEGER NOT NULL, user TEXT NOT NULL,
+         targets TEXT NOT NULL, PRIMARY KEY (app, user)) WITHOUT ROWID;
+     INSERT INTO subscription_lists (app, user, targets)
+         SELECT app, user, group_concat(target, char(10) ORDER BY seq)
+         FROM subscriptions GROUP BY app, user;
+     DROP TABLE subscriptions;",
 ];
 
 /// The schema version this binary writes.
@@ -55,18 +63,11 @@ pub enum Op {
         friend: String,
         add: bool,
     },
-    /// Adds or moves `target` to the end of `user`'s list (`seq` orders the list).
-    Subscribe {
+    /// `user`'s whole subscription list, oldest first (empty: none).
+    Subscriptions {
         app: u64,
         user: String,
-        target: String,
-        seq: u64,
-    },
-    /// Removes `target` (None: every entry) from `user`'s list.
-    Unsubscribe {
-        app: u64,
-        user: String,
-        target: Option<String>,
+        targets: Vec<String>,
     },
     /// When the account went OFFLINE or UNLOGINED (None: it is online).
     OfflineSince {
@@ -111,8 +112,6 @@ pub struct DbStats {
 pub struct Db {
     path: PathBuf,
     tx: mpsc::Sender<Job>,
-    /// Next subscription sequence number (larger than any stored).
-    seq: AtomicU64,
     pub stats: Arc<DbStats>,
 }
 
@@ -192,9 +191,6 @@ impl Db {
     /// Opens the database of `dir` and starts its writer thread. Errors say which file and why.
     pub fn open(dir: &Path) -> Result<Db, String> {
         let conn = open_file(dir)?;
-        let max_seq: Option<i64> = conn
-            .query_row("SELECT MAX(seq) FROM subscriptions", [], |r| r.get(0))
-            .map_err(err)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(DbStats::default());
         let writer_stats = Arc::clone(&stats);
@@ -205,7 +201,6 @@ impl Db {
         Ok(Db {
             path: dir.join(DB_FILE),
             tx,
-            seq: AtomicU64::new(max_seq.unwrap_or(0).max(0) as u64 + 1),
             stats,
         })
     }
@@ -213,11 +208,6 @@ impl Db {
     /// The database file (its `-wal` file beside it).
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// A fresh subscription sequence number.
-    pub fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Commits `ops` in one transaction (grouped with concurrent writes); Ok once on disk.
@@ -283,31 +273,22 @@ impl Db {
         for row in rows {
             out.friends.push(row.map_err(err)?);
         }
-        // Primary-key order (no sort in SQLite); each list is put in `seq` order here.
         let mut stmt = conn
-            .prepare("SELECT user, target, seq FROM subscriptions WHERE app = ?1")
+            .prepare("SELECT user, targets FROM subscription_lists WHERE app = ?1")
             .map_err(err)?;
         let rows = stmt
             .query_map([app as i64], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })
             .map_err(err)?;
-        let mut lists: HashMap<String, Vec<(i64, String)>> = HashMap::new();
         for row in rows {
-            let (user, target, seq) = row.map_err(err)?;
-            lists.entry(user).or_default().push((seq, target));
-        }
-        for (user, mut list) in lists {
-            list.sort_unstable();
+            let (user, targets) = row.map_err(err)?;
             if let Some(at) = offline.get(&user) {
                 out.offline_since.insert(user.clone(), *at);
             }
+            let list = targets.split('\n').filter(|t| !t.is_empty());
             out.subscriptions
-                .insert(user, list.into_iter().map(|(_, t)| t).collect());
+                .insert(user, list.map(str::to_owned).collect());
         }
         out.settings = conn
             .query_row(
@@ -402,30 +383,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
             "DELETE FROM friends WHERE app = ?1 AND owner = ?2 AND friend = ?3",
             params![*app as i64, owner, friend],
         ),
-        Op::Subscribe {
-            app,
-            user,
-            target,
-            seq,
-        } => run(
-            "INSERT OR REPLACE INTO subscriptions (app, user, target, seq) VALUES (?1, ?2, ?3, ?4)",
-            params![*app as i64, user, target, *seq as i64],
-        ),
-        Op::Unsubscribe {
-            app,
-            user,
-            target: Some(target),
-        } => run(
-            "DELETE FROM subscriptions WHERE app = ?1 AND user = ?2 AND target = ?3",
-            params![*app as i64, user, target],
-        ),
-        Op::Unsubscribe {
-            app,
-            user,
-            target: None,
-        } => run(
-            "DELETE FROM subscriptions WHERE app = ?1 AND user = ?2",
+        Op::Subscriptions { app, user, targets } if targets.is_empty() => run(
+            "DELETE FROM subscription_lists WHERE app = ?1 AND user = ?2",
             params![*app as i64, user],
+        ),
+        Op::Subscriptions { app, user, targets } => run(
+            "INSERT OR REPLACE INTO subscription_lists (app, user, targets) VALUES (?1, ?2, ?3)",
+            params![*app as i64, user, targets.join("\n")],
         ),
         Op::OfflineSince { app, user, at_ms } => run(
             "UPDATE accounts SET offline_at_ms = ?3 WHERE app = ?1 AND id = ?2",
@@ -490,7 +454,7 @@ mod tests {
         conn.execute_batch(
             "INSERT INTO accounts VALUES (7, 'a'), (7, 'b');
              INSERT INTO friends VALUES (7, 'a', 'b');
-             INSERT INTO subscriptions VALUES (7, 'a', 'b', 5);",
+             INSERT INTO subscriptions VALUES (7, 'a', 'b', 5), (7, 'b', 'a', 9), (7, 'b', 'c', 2);",
         )
         .unwrap();
         drop(conn);
@@ -499,6 +463,10 @@ mod tests {
         assert_eq!(loaded.accounts.len(), 2);
         assert_eq!(loaded.friends, vec![("a".into(), "b".into())]);
         assert_eq!(loaded.subscriptions["a"], vec!["b".to_owned()]);
-        assert!(db.next_seq() > 5);
+        // Lists keep their order (by the old sequence numbers).
+        assert_eq!(
+            loaded.subscriptions["b"],
+            vec!["c".to_owned(), "a".to_owned()]
+        );
     }
 }

@@ -165,10 +165,10 @@ impl Embedded {
         if !still_offline(&acc.state()) {
             return;
         }
-        let op = Op::Unsubscribe {
+        let op = Op::Subscriptions {
             app: self.app_id,
             user: user_id.to_owned(),
-            target: None,
+            targets: Vec::new(),
         };
         if self.persist(vec![op]).await.is_err() {
             return; // Kept, on disk and here; dropped at the next start's retention check.
@@ -395,30 +395,21 @@ impl AppStore for Embedded {
             .iter()
             .filter(|t| !evicted.contains(&t.id))
             .collect();
-        if let Some(db) = &self.db {
-            let mut ops: Vec<Op> = kept
-                .iter()
-                .map(|t| Op::Subscribe {
-                    app: self.app_id,
-                    user: caller.to_owned(),
-                    target: t.id.clone(),
-                    seq: db.next_seq(),
-                })
-                .collect();
-            ops.extend(evicted.iter().map(|e| Op::Unsubscribe {
+        // The whole list in one row, and (the caller is online) no retention clock running for
+        // it: an old one, from a list already dropped, must not apply to this one after a restart.
+        let ops = vec![
+            Op::Subscriptions {
                 app: self.app_id,
                 user: caller.to_owned(),
-                target: Some(e.clone()),
-            }));
-            // The caller is online: its list has no retention clock running (an old one, from
-            // a list already dropped, must not apply to this one after a restart).
-            ops.push(Op::OfflineSince {
+                targets: list.clone(),
+            },
+            Op::OfflineSince {
                 app: self.app_id,
                 user: caller.to_owned(),
                 at_ms: None,
-            });
-            self.persist(ops).await?;
-        }
+            },
+        ];
+        self.persist(ops).await?;
         acc.state().subscriptions = list;
         for target in kept {
             target.state().subscribers.insert(caller.to_owned());
@@ -445,22 +436,19 @@ impl AppStore for Embedded {
         if removed.is_empty() {
             return Ok(());
         }
-        let ops = match ids {
-            Some(_) => removed
-                .iter()
-                .map(|t| Op::Unsubscribe {
-                    app: self.app_id,
-                    user: caller.to_owned(),
-                    target: Some(t.clone()),
-                })
-                .collect(),
-            None => vec![Op::Unsubscribe {
-                app: self.app_id,
-                user: caller.to_owned(),
-                target: None,
-            }],
+        let kept: Vec<String> = acc
+            .state()
+            .subscriptions
+            .iter()
+            .filter(|s| !removed.contains(s))
+            .cloned()
+            .collect();
+        let op = Op::Subscriptions {
+            app: self.app_id,
+            user: caller.to_owned(),
+            targets: kept,
         };
-        self.persist(ops).await?;
+        self.persist(vec![op]).await?;
         acc.state().subscriptions.retain(|s| !removed.contains(s));
         self.unlink_subscribers(caller, &removed);
         Ok(())
