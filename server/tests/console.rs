@@ -468,13 +468,26 @@ async fn the_test_event_never_shows_the_answer_or_why_a_connection_failed() {
     let internal = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let internal_addr = internal.local_addr().unwrap();
     tokio::spawn(async move {
-        use tokio::io::AsyncWriteExt;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         while let Ok((mut s, _)) = internal.accept().await {
+            // Read the request head first: closing with it unread would reset the connection.
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf).await {
+                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
             let page = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{secret}",
                 secret.len()
             );
             let _ = s.write_all(page.as_bytes()).await;
+            // Drain what the client still sends (the body) before closing: no reset.
+            let _ = s.shutdown().await;
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(1), s.read_to_end(&mut rest)).await;
         }
     });
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
