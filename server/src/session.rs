@@ -31,6 +31,13 @@ struct Session {
     ops: Arc<crate::ops::Ops>,
 }
 
+impl Drop for Session {
+    /// Pushes that reach the session between its end and the store's removal of it are ignored.
+    fn drop(&mut self) {
+        self.outbox.close();
+    }
+}
+
 /// How a logged-in session ended, for the store.
 enum Ending {
     /// The store already removed the session (kick, replacement).

@@ -234,8 +234,9 @@ impl Outbox {
         }
     }
 
-    /// No more pushes: the session is over, the writer sees it at once.
-    fn close(&self) {
+    /// No more pushes: the session is over (the store dropped it, or the session ended), the
+    /// writer sees it at once and later pushes are ignored.
+    pub fn close(&self) {
         let mut q = lock(&self.queue);
         q.closed = true;
         let waker = q.waker.take();
