@@ -105,6 +105,16 @@ pub async fn run(
         };
         let time = Duration::from_secs(secs);
         record("stall", stalls(users, subs, time, rate, stall).await);
+        // The same with 100 users × 50: each subscriber receives 5 times as much, enough for a
+        // 500 ms pause to fill its socket (the case where coalescing, not buffers, keeps it).
+        if opts.profile != crate::Profile::Smoke {
+            let dense = Stall {
+                sessions: 10,
+                ..stall
+            };
+            let time = time.min(Duration::from_secs(10));
+            record("stall (dense)", stalls(100, 50, time, rate, dense).await);
+        }
     }
     Ok((rows, errors))
 }
