@@ -169,9 +169,10 @@ async fn next_text(ws: &mut Ws) -> Result<String, String> {
     }
 }
 
-/// The frame with which user `me` publishes change `seq`, stamped with `sent_ns`.
-pub fn publish_frame(target: Target, me: &str, seq: u64, sent_ns: u64) -> String {
-    let stamp = format!("{seq}:{sent_ns}");
+/// The frame with which user `me` publishes change `seq` (its own `nth`, from 1), stamped with
+/// `sent_ns`.
+pub fn publish_frame(target: Target, me: &str, seq: u64, sent_ns: u64, nth: u64) -> String {
+    let stamp = format!("{seq}:{sent_ns}:{nth}");
     match target {
         Target::Ours => encode(&ClientFrame::SetSelfStatus {
             id: seq,
@@ -189,60 +190,110 @@ pub fn publish_frame(target: Target, me: &str, seq: u64, sent_ns: u64) -> String
     }
 }
 
-/// (seq, sent_ns) of a stamped status change of someone other than `me`; None for anything else
-/// (replies, own changes, login notifications). A substring scan: the load generator shares the
-/// machine with the server and must stay cheap.
-pub fn receipt(text: &str, me: &str) -> Option<(u64, u64)> {
-    if !text.starts_with(r#"{"op":"status_changed""#) {
-        return None;
-    }
-    let who = field(text, r#""user_status_identifier":""#)?;
-    if who == me {
-        return None;
-    }
-    let (seq, sent) = field(text, r#""user_status_custom_status":""#)?.split_once(':')?;
-    Some((seq.parse().ok()?, sent.parse().ok()?))
+/// One stamped status change of someone else, as delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The publisher's user number.
+    pub from: usize,
+    pub seq: u64,
+    pub sent_ns: u64,
+    /// The publisher's own change number: the ones between the previous receipt from it and this
+    /// one were superseded (coalesced by the server), not lost.
+    pub nth: u64,
 }
 
-fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+/// The stamped status changes of users other than `me` in a frame (a coalesced push carries
+/// several); nothing for anything else (replies, own changes, login notifications). A substring
+/// scan: the load generator shares the machine with the server and must stay cheap.
+pub fn receipts(text: &str, me: &str, out: &mut Vec<Receipt>) {
+    if !text.starts_with(r#"{"op":"status_changed""#) {
+        return;
+    }
+    let mut rest = text;
+    while let Some((who, after)) = field(rest, r#""user_status_identifier":""#) {
+        let Some((custom, after)) = field(after, r#""user_status_custom_status":""#) else {
+            return;
+        };
+        rest = after;
+        if who == me {
+            continue;
+        }
+        let mut parts = custom.split(':').map(str::parse::<u64>);
+        let from = who.strip_prefix('u').and_then(|n| n.parse().ok());
+        if let (Some(from), Some(Ok(seq)), Some(Ok(sent_ns)), Some(Ok(nth))) =
+            (from, parts.next(), parts.next(), parts.next())
+        {
+            out.push(Receipt {
+                from,
+                seq,
+                sent_ns,
+                nth,
+            });
+        }
+    }
+}
+
+/// The value of `key` (a JSON string) and the text after it.
+fn field<'a>(text: &'a str, key: &str) -> Option<(&'a str, &'a str)> {
     let start = text.find(key)? + key.len();
     let len = text[start..].find('"')?;
-    Some(&text[start..start + len])
+    Some((&text[start..start + len], &text[start + len..]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn one(text: &str, me: &str) -> Vec<Receipt> {
+        let mut out = Vec::new();
+        receipts(text, me, &mut out);
+        out
+    }
+
     #[test]
     fn receipts_of_both_targets() {
+        let r = Receipt {
+            from: 1,
+            seq: 42,
+            sent_ns: 777,
+            nth: 3,
+        };
         // What a subscriber receives: from imsdk-server, its own push of the stamped status (the
         // publisher sent a set_self_status); from the baseline, the published frame verbatim.
-        // (This loop used to build the baseline's frame for both targets.)
+        // (An older version of this test built the baseline's frame for both targets.)
         let ours = encode(&ServerFrame::StatusChanged {
             statuses: vec![UserStatus {
                 user_status_identifier: "u1".into(),
                 user_status_status_type: UserStatusType::Online,
-                user_status_custom_status: "42:777".into(),
+                user_status_custom_status: "42:777:3".into(),
                 user_status_online_devices: vec!["Linux".into()],
             }],
         });
-        let baseline = publish_frame(Target::Baseline, "u1", 42, 777);
+        let baseline = publish_frame(Target::Baseline, "u1", 42, 777, 3);
         // The baseline relays exactly what imsdk-server pushes, so both cost the same to read.
         assert_eq!(ours, baseline);
         for (target, pushed) in [(Target::Ours, ours), (Target::Baseline, baseline)] {
-            assert_eq!(receipt(&pushed, "u2"), Some((42, 777)), "{target:?}");
-            assert_eq!(receipt(&pushed, "u1"), None, "own change, {target:?}");
+            assert_eq!(one(&pushed, "u2"), [r], "{target:?}");
+            assert_eq!(one(&pushed, "u1"), [], "own change, {target:?}");
         }
-        let set = publish_frame(Target::Ours, "u1", 3, 9);
-        assert!(set.contains(r#""custom_status":"3:9""#), "{set}");
-        assert_eq!(receipt(&set, "u2"), None, "a request is no delivery");
+        let set = publish_frame(Target::Ours, "u1", 3, 9, 1);
+        assert!(set.contains(r#""custom_status":"3:9:1""#), "{set}");
+        assert_eq!(one(&set, "u2"), [], "a request is no delivery");
         assert_eq!(
-            receipt(
+            one(
                 r#"{"op":"status_changed","statuses":[{"user_status_identifier":"u1","user_status_custom_status":""}]}"#,
                 "u2"
             ),
-            None
+            []
         );
+    }
+
+    #[test]
+    fn every_status_of_a_coalesced_push() {
+        let text = r#"{"op":"status_changed","statuses":[{"user_status_identifier":"u1","user_status_status_type":1,"user_status_custom_status":"5:50:2","user_status_online_devices":["Linux"]},{"user_status_identifier":"u2","user_status_status_type":1,"user_status_custom_status":"6:60:1","user_status_online_devices":[]},{"user_status_identifier":"u3","user_status_status_type":1,"user_status_custom_status":"7:70:4","user_status_online_devices":[]}]}"#;
+        let got = one(text, "u2");
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].from, got[0].nth), (1, 2));
+        assert_eq!((got[1].from, got[1].seq, got[1].sent_ns), (3, 7, 70));
     }
 }

@@ -6,6 +6,7 @@ use crate::client::{self, now_ns, Target, Ws};
 use crate::proc::{user, ServerProc, Usage, APP, KEY};
 use crate::stats::Latency;
 use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,15 +61,36 @@ pub enum Until {
     Changes(u64),
 }
 
+/// Some subscribers stop reading now and then (a GC pause, a busy frame, a radio waking up).
+#[derive(Debug, Clone, Copy)]
+pub struct Stall {
+    /// Sessions 0..sessions pause; their pauses are spread evenly over `every`.
+    pub sessions: usize,
+    pub every: Duration,
+    pub pause: Duration,
+}
+
 /// What one run measured.
 pub struct Outcome {
     /// Deliveries per second, from the first publish to the last receipt.
     pub rate: f64,
     pub latency: Latency,
+    /// The same, of the sessions that never paused (all of them without a [`Stall`]).
+    pub others: Latency,
     /// Per change: the time until its last follower had it.
     pub all_delivered: Latency,
+    /// Changes × followers.
     pub expected: u64,
+    /// Statuses received.
+    pub delivered: u64,
+    /// Changes a follower never saw because a newer one of the same user replaced it on the way.
+    pub coalesced: u64,
+    /// Changes neither delivered nor superseded by a delivered newer one.
     pub lost: u64,
+    /// (follower, followed user) pairs where the follower's last status is not the user's last
+    /// change, over all followers and over the pausing ones.
+    pub stale: u64,
+    pub stale_paused: u64,
     pub closed_sessions: usize,
     /// Server CPU seconds spent during the run, and its RSS at the end.
     pub server: Usage,
@@ -77,17 +99,27 @@ pub struct Outcome {
 impl Outcome {
     pub fn losses(&self) -> String {
         format!(
-            "{} lost of {}, {} sessions closed",
-            self.lost, self.expected, self.closed_sessions
+            "{} lost of {} ({} coalesced), {} sessions closed",
+            self.lost, self.expected, self.coalesced, self.closed_sessions
         )
     }
 }
 
 #[derive(Default)]
 struct Progress {
-    delivered: AtomicU64,
+    /// Changes delivered or superseded by a delivered newer one.
+    accounted: AtomicU64,
     last_ns: AtomicU64,
     arrived: Notify,
+}
+
+/// What one session saw.
+struct Seen {
+    /// (seq, latency µs) per delivery.
+    samples: Vec<(u32, u32)>,
+    closed: bool,
+    /// The last change number received from each followed user.
+    last_nth: HashMap<usize, u64>,
 }
 
 /// Starts the server, joins every user, publishes, drains, and measures.
@@ -97,8 +129,20 @@ pub async fn run(
     pace: Pace,
     until: Until,
 ) -> Result<Outcome, String> {
+    run_with(target, graph, pace, until, None).await
+}
+
+/// [`run`], with some subscribers pausing their reads.
+pub async fn run_with(
+    target: Target,
+    graph: &Graph,
+    pace: Pace,
+    until: Until,
+    stall: Option<Stall>,
+) -> Result<Outcome, String> {
     let server = match target {
-        Target::Ours => ServerProc::ours(graph.users, 64)?,
+        // The server's own default limits (0), so that runs of different versions compare.
+        Target::Ours => ServerProc::ours(graph.users, 0)?,
         Target::Baseline => ServerProc::baseline()?,
     };
     let sessions = join_all(target, &server, graph).await?;
@@ -107,12 +151,17 @@ pub async fn run(
         Pace::Window(w) => Some(Arc::new(Semaphore::new(w.max(graph.fanout)))),
         Pace::Rate(_) => None,
     };
+    let paused = stall.map_or(0, |s| s.sessions.min(graph.users));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut publish = Vec::with_capacity(sessions.len());
     let mut drivers = Vec::with_capacity(sessions.len());
     for (i, ws) in sessions.into_iter().enumerate() {
         let (tx, rx) = mpsc::unbounded_channel();
         publish.push(tx);
+        let pauses = stall.filter(|_| i < paused).map(|s| {
+            let offset = s.every.mul_f64(i as f64 / paused as f64);
+            (s, offset)
+        });
         let driver = Driver {
             target,
             me: user(i),
@@ -120,17 +169,19 @@ pub async fn run(
             progress: Arc::clone(&progress),
             window: window.clone(),
             stop: stop_rx.clone(),
+            pauses,
         };
         drivers.push(tokio::spawn(driver.run(ws)));
     }
     let before = server.usage();
     let start_ns = now_ns();
-    let changes = pace_changes(graph, pace, until, &publish, window.as_deref()).await;
+    let per_user = pace_changes(graph, pace, until, &publish, window.as_deref()).await;
+    let changes: u64 = per_user.iter().sum();
     let expected = changes * graph.fanout as u64;
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
-        while progress.delivered.load(Ordering::Acquire) < expected {
+        while progress.accounted.load(Ordering::Acquire) < expected {
             let arrived = progress.arrived.notified();
-            if progress.delivered.load(Ordering::Acquire) >= expected {
+            if progress.accounted.load(Ordering::Acquire) >= expected {
                 break;
             }
             arrived.await;
@@ -139,12 +190,23 @@ pub async fn run(
     .await;
     let after = server.usage();
     let _ = stop_tx.send(true);
-    let mut samples = Vec::new();
-    let mut closed_sessions = 0;
-    for d in drivers {
-        let (got, closed) = d.await.map_err(|e| e.to_string())?;
-        samples.extend(got);
-        closed_sessions += usize::from(closed);
+    let (mut samples, mut others) = (Vec::new(), Vec::new());
+    let (mut closed_sessions, mut stale, mut stale_paused, mut accounted) = (0, 0, 0, 0);
+    for (i, d) in drivers.into_iter().enumerate() {
+        let seen = d.await.map_err(|e| e.to_string())?;
+        closed_sessions += usize::from(seen.closed);
+        for f in (graph.follows)(i, graph) {
+            let last = seen.last_nth.get(&f).copied().unwrap_or(0);
+            accounted += last;
+            if last < per_user[f] {
+                stale += 1;
+                stale_paused += u64::from(i < paused);
+            }
+        }
+        if i >= paused {
+            others.extend(seen.samples.iter().map(|&(_, us)| u64::from(us)));
+        }
+        samples.extend(seen.samples);
     }
     let delivered = samples.len() as u64;
     let span_s = (progress
@@ -166,9 +228,14 @@ pub async fn run(
             0.0
         },
         latency: Latency::of(&mut lat),
+        others: Latency::of(&mut others),
         all_delivered: Latency::of(&mut per_change),
         expected,
-        lost: expected.saturating_sub(delivered),
+        delivered,
+        coalesced: accounted.saturating_sub(delivered),
+        lost: expected.saturating_sub(accounted),
+        stale,
+        stale_paused,
         closed_sessions,
         server: Usage {
             rss_kib: after.rss_kib,
@@ -198,15 +265,16 @@ async fn join_all(target: Target, server: &ServerProc, graph: &Graph) -> Result<
     Ok(sessions)
 }
 
-/// Issues changes until `until`; returns how many were issued.
+/// Issues changes until `until`; returns how many each user issued.
 async fn pace_changes(
     graph: &Graph,
     pace: Pace,
     until: Until,
     publish: &[mpsc::UnboundedSender<(u64, u64)>],
     window: Option<&Semaphore>,
-) -> u64 {
+) -> Vec<u64> {
     let start = Instant::now();
+    let mut per_user = vec![0u64; graph.users];
     let mut seq: u64 = 0;
     let done = |seq: u64| match until {
         Until::Elapsed(d) => start.elapsed() >= d,
@@ -227,6 +295,7 @@ async fn pace_changes(
                     _ => break,
                 }
                 let _ = publish[publisher(seq)].send((seq, now_ns()));
+                per_user[publisher(seq)] += 1;
                 seq += 1;
             }
             (Pace::Rate(per_s), _) => {
@@ -241,15 +310,16 @@ async fn pace_changes(
                             std::thread::sleep(Duration::from_nanos(wait));
                         }
                         let _ = publish[publisher(seq)].send((seq, at));
+                        per_user[publisher(seq)] += 1;
                         seq += 1;
                     }
-                    seq
+                    per_user
                 });
             }
             (Pace::Window(_), None) => break,
         }
     }
-    seq
+    per_user
 }
 
 /// One session of the run: sends its publisher's changes, records deliveries.
@@ -260,36 +330,77 @@ struct Driver {
     progress: Arc<Progress>,
     window: Option<Arc<Semaphore>>,
     stop: watch::Receiver<bool>,
+    /// Whether and when this session stops reading: the schedule and its first pause's offset.
+    pauses: Option<(Stall, Duration)>,
 }
 
 impl Driver {
-    /// Returns (seq, latency µs) per delivery and whether the connection closed early.
-    async fn run(mut self, mut ws: Ws) -> (Vec<(u32, u32)>, bool) {
-        let mut got = Vec::new();
+    async fn run(mut self, mut ws: Ws) -> Seen {
+        let mut seen = Seen {
+            samples: Vec::new(),
+            closed: false,
+            last_nth: HashMap::new(),
+        };
+        let mut published = 0u64;
+        let mut receipts = Vec::new();
+        let far = Duration::from_secs(86_400 * 365);
+        let (every, pause, offset) = match self.pauses {
+            Some((s, offset)) => (s.every, s.pause, offset),
+            None => (far, far, far),
+        };
+        let next_pause = tokio::time::sleep(offset);
+        tokio::pin!(next_pause);
+        let resume = tokio::time::sleep(far);
+        tokio::pin!(resume);
+        let mut reading = true;
         loop {
             tokio::select! {
-                _ = self.stop.changed() => return (got, false),
+                _ = self.stop.changed() => return seen,
+                () = &mut next_pause => {
+                    reading = false;
+                    let now = tokio::time::Instant::now();
+                    resume.as_mut().reset(now + pause);
+                    next_pause.as_mut().reset(now + every);
+                }
+                () = &mut resume, if !reading => {
+                    reading = true;
+                    resume.as_mut().reset(tokio::time::Instant::now() + far);
+                }
                 Some((seq, sent)) = self.cmds.recv() => {
-                    let frame = client::publish_frame(self.target, &self.me, seq, sent);
+                    published += 1;
+                    let frame = client::publish_frame(self.target, &self.me, seq, sent, published);
                     if ws.send(Message::text(frame)).await.is_err() {
-                        return (got, true);
+                        seen.closed = true;
+                        return seen;
                     }
                 }
-                msg = ws.next() => match msg {
+                msg = ws.next(), if reading => match msg {
                     Some(Ok(Message::Text(text))) => {
-                        if let Some((seq, sent)) = client::receipt(&text, &self.me) {
-                            let now = now_ns();
-                            got.push((seq as u32, (now.saturating_sub(sent) / 1000) as u32));
-                            self.progress.last_ns.fetch_max(now, Ordering::AcqRel);
-                            self.progress.delivered.fetch_add(1, Ordering::AcqRel);
-                            self.progress.arrived.notify_one();
-                            if let Some(w) = &self.window {
-                                w.add_permits(1);
-                            }
+                        client::receipts(&text, &self.me, &mut receipts);
+                        if receipts.is_empty() {
+                            continue;
+                        }
+                        let now = now_ns();
+                        let mut accounted = 0;
+                        for r in receipts.drain(..) {
+                            let last = seen.last_nth.entry(r.from).or_insert(0);
+                            accounted += r.nth.saturating_sub(*last);
+                            *last = (*last).max(r.nth);
+                            let us = (now.saturating_sub(r.sent_ns) / 1000) as u32;
+                            seen.samples.push((r.seq as u32, us));
+                        }
+                        self.progress.last_ns.fetch_max(now, Ordering::AcqRel);
+                        self.progress.accounted.fetch_add(accounted, Ordering::AcqRel);
+                        self.progress.arrived.notify_one();
+                        if let Some(w) = &self.window {
+                            w.add_permits(accounted as usize);
                         }
                     }
                     Some(Ok(_)) => {}
-                    Some(Err(_)) | None => return (got, true),
+                    Some(Err(_)) | None => {
+                        seen.closed = true;
+                        return seen;
+                    }
                 },
             }
         }

@@ -16,13 +16,15 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: imsdk-bench <all|idle|storm|fanout|paced|burst|library> [--smoke|--short|--long] [options]
+    "usage: imsdk-bench <all|idle|storm|fanout|paced|burst|stall|library> [--smoke|--short|--long] [options]
   all        every benchmark, one table            (default --short; --long: full sizes)
   idle       idle sessions: server RSS per session   --sessions N
   storm      sessions logging in at once             --sessions N
   fanout     baseline max, our max, ours at 80%      --users N --subs N --seconds N [--rate CHANGES/S]
   paced      our server alone at a fixed rate      --rate CHANGES/S --users N --subs N --seconds N
   burst      one change to N subscribers, repeated   --subs N --changes N
+  stall      a tenth of the subscribers stop reading 500 ms every 5 s, at 50% of our max
+                                                     --users N --subs N --seconds N [--rate CHANGES/S]
   library    call return, A→B latency, RSS (runs target/<profile>/examples/bench)  --changes N
   storage    durable import, subscribe storm, restart; storm/fan-out/burst in memory vs on disk
                                                      --accounts N --users N --sessions N --seconds N

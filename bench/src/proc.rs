@@ -72,8 +72,13 @@ impl ServerProc {
             std::process::id()
         ));
         let data_dir = data.map_or(String::new(), |d| d.display().to_string());
+        // 0: the server's default.
+        let queue = match outbound_queue {
+            0 => String::new(),
+            n => format!("outbound_queue = {n}\n"),
+        };
         let toml = format!(
-            "[server]\noutbound_queue = {outbound_queue}\ndata_dir = {data_dir:?}\n\n[[app]]\nsdk_app_id = {APP}\n\
+            "[server]\n{queue}data_dir = {data_dir:?}\n\n[[app]]\nsdk_app_id = {APP}\n\
              secret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
              user_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
             ids.join(",")

@@ -1,13 +1,13 @@
 //! Which benchmarks run, at which sizes, and the rows they produce.
 
 use crate::client::Target;
-use crate::fanout::{self, Graph, Pace, Until};
+use crate::fanout::{self, Graph, Pace, Stall, Until};
 use crate::report::{Row, Verdict};
 use crate::{library, sessions, storage, Options};
 use std::time::Duration;
 
 /// Notifications in flight when measuring the maximum throughput: at most this many, and about 8
-/// per user, so that no session's outbound queue (64 frames) overflows.
+/// per user.
 fn window(users: usize) -> usize {
     (users * 8).min(4096)
 }
@@ -20,7 +20,7 @@ pub async fn run(
 ) -> Result<(Vec<Row>, Vec<String>), String> {
     let all = cmd == "all";
     let known = [
-        "idle", "storm", "fanout", "paced", "burst", "library", "storage",
+        "idle", "storm", "fanout", "paced", "burst", "library", "storage", "stall",
     ];
     if !all && !known.contains(&cmd) {
         return Err(format!("unknown command {cmd:?}"));
@@ -84,7 +84,108 @@ pub async fn run(
             _ => record("fanout", fan_out(users, subs, time, rate).await),
         }
     }
+    if all || cmd == "stall" {
+        let users = opts.get("users", [100, 1_000, 1_000]).min(max_sessions / 2);
+        let subs = opts
+            .get("subs", [10, 10, 10])
+            .min(users.saturating_sub(1))
+            .max(1);
+        let secs = opts.get("seconds", [3, 10, 30]) as u64;
+        // The smoke run (debug build) paces at a modest fixed rate and pauses every second.
+        let rate = opts.get("rate", [500, 0, 0]) as f64;
+        let every = Duration::from_secs(if opts.profile == crate::Profile::Smoke {
+            1
+        } else {
+            5
+        });
+        let stall = Stall {
+            sessions: users / 10,
+            every,
+            pause: Duration::from_millis(500),
+        };
+        let time = Duration::from_secs(secs);
+        record("stall", stalls(users, subs, time, rate, stall).await);
+        // The same with 100 users × 50: each subscriber receives 5 times as much, enough for a
+        // 500 ms pause to fill its socket (the case where coalescing, not buffers, keeps it).
+        if opts.profile != crate::Profile::Smoke {
+            let dense = Stall {
+                sessions: 10,
+                ..stall
+            };
+            let time = time.min(Duration::from_secs(10));
+            record("stall (dense)", stalls(100, 50, time, rate, dense).await);
+        }
+    }
     Ok((rows, errors))
+}
+
+/// A tenth of the subscribers stop reading for 500 ms every 5 s while the others receive at 50 %
+/// of our maximum (or `rate` changes/s): nobody is cut, the paused ones end with every followed
+/// user's latest status, the others' latency stays low.
+async fn stalls(
+    users: usize,
+    subs: usize,
+    time: Duration,
+    rate: f64,
+    stall: Stall,
+) -> Result<Vec<Row>, String> {
+    let graph = Graph::ring(users, subs);
+    let (rate, why) = match rate > 0.0 {
+        true => (rate, "--rate".to_owned()),
+        false => {
+            let max = fanout::run(
+                Target::Ours,
+                &graph,
+                Pace::Window(window(users)),
+                Until::Elapsed(Duration::from_secs(3)),
+            )
+            .await?;
+            let max_changes = max.rate / subs as f64;
+            (
+                0.5 * max_changes,
+                format!("50% of our max {max_changes:.0}"),
+            )
+        }
+    };
+    let out = fanout::run_with(
+        Target::Ours,
+        &graph,
+        Pace::Rate(rate),
+        Until::Elapsed(time),
+        Some(stall),
+    )
+    .await?;
+    let met = out.closed_sessions == 0
+        && out.stale == 0
+        && out.lost == 0
+        && out.others.p99_us <= 20_000.0;
+    Ok(vec![Row {
+        name: format!(
+            "stall: {users} users × {subs} subscribers, {} stop reading {} ms every {} s, \
+             {rate:.0} changes/s ({why}) for {} s",
+            stall.sessions,
+            stall.pause.as_millis(),
+            stall.every.as_secs(),
+            time.as_secs()
+        ),
+        measured: format!(
+            "{} sessions cut; {} of {} followed statuses stale at the end ({} of the pausing \
+             subscribers'); {} delivered, {} coalesced, {} lost; p50/p99/max others {}, all {}; \
+             server CPU {:.1} s",
+            out.closed_sessions,
+            out.stale,
+            users * subs,
+            out.stale_paused,
+            out.delivered,
+            out.coalesced,
+            out.lost,
+            out.others.ms(),
+            out.latency.ms(),
+            out.server.cpu_s
+        ),
+        target: "0 cut, 0 stale, others' p99 ≤ 20 ms".into(),
+        verdict: Verdict::from(met),
+    }])
 }
 
 /// Item 4 and 5: the baseline's and our maximum throughput, then ours at 80% of our maximum.

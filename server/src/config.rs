@@ -23,8 +23,16 @@ pub struct Config {
 pub struct ServerSettings {
     /// Largest accepted WebSocket frame/message; bigger ones close the connection with 1009.
     pub max_frame_bytes: usize,
-    /// Frames queued for one session before it counts as a slow consumer (closed with 4003).
+    /// Most pushes pending for one session, a backstop (closed with 4003 beyond it): status changes
+    /// are coalesced per user, so a session holds at most one per followed user.
     pub outbound_queue: usize,
+    /// Most bytes pending for one session (statuses counted as if not shared); beyond it the
+    /// session is closed with 4003.
+    pub outbound_bytes: usize,
+    /// A session whose socket takes no write for this long (the client stopped reading) is closed
+    /// with 4003 and declared OFFLINE. Status traffic that merely outruns a client never cuts it:
+    /// it is coalesced.
+    pub slow_consumer_timeout_ms: u64,
     /// Seconds a new connection has to send its login frame.
     pub login_timeout_s: u64,
     /// Most WebSocket sessions at once; further upgrades get HTTP 503.
@@ -90,7 +98,9 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             max_frame_bytes: 64 * 1024,
-            outbound_queue: 64,
+            outbound_queue: 4096,
+            outbound_bytes: 1024 * 1024,
+            slow_consumer_timeout_ms: 5_000,
             login_timeout_s: 10,
             max_connections: 200_000,
             max_open_connections: 0,
@@ -276,10 +286,14 @@ impl Config {
         }
         if self.server.max_frame_bytes < 1024
             || self.server.outbound_queue == 0
+            || self.server.outbound_bytes == 0
+            || self.server.slow_consumer_timeout_ms == 0
             || self.server.login_timeout_s == 0
         {
             return Err(ConfigError(
-                "[server]: max_frame_bytes >= 1024, outbound_queue and login_timeout_s > 0".into(),
+                "[server]: max_frame_bytes >= 1024; outbound_queue, outbound_bytes, \
+                 slow_consumer_timeout_ms and login_timeout_s > 0"
+                    .into(),
             ));
         }
         if self.server.login_failure_window_s == 0 {

@@ -6,10 +6,6 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
 use imsdk_protocol::{close, code, encode, ClientFrame, ServerFrame};
 use std::time::Duration;
-use tokio::sync::mpsc;
-
-/// Most queued pushes written with one flush.
-pub const BATCH: usize = 32;
 
 /// What a read produced, as the session needs it.
 pub enum Incoming {
@@ -91,27 +87,16 @@ impl Conn {
         self.ws.send(Message::Text(frame)).await.is_ok()
     }
 
-    /// Writes `first` and the frames already queued behind it (at most [`BATCH`]) with one flush:
-    /// under load a session's pushes leave in one write instead of one each. How many were
-    /// written; None if the connection is gone.
-    pub async fn send_batch(
-        &mut self,
-        first: Frame,
-        queued: &mut mpsc::Receiver<Frame>,
-    ) -> Option<usize> {
-        let (mut next, mut fed) = (Some(first), 0);
-        while let Some(frame) = next {
+    /// Writes `frames` (a session's pending pushes, coalesced) with one flush: under load a
+    /// session's pushes leave in one write instead of one each. Empties `frames`; false if the
+    /// connection is gone.
+    pub async fn send_batch(&mut self, frames: &mut Vec<Frame>) -> bool {
+        for frame in frames.drain(..) {
             if self.ws.feed(Message::Text(frame)).await.is_err() {
-                return None;
+                return false;
             }
-            fed += 1;
-            next = if fed < BATCH {
-                queued.try_recv().ok()
-            } else {
-                None
-            };
         }
-        self.ws.flush().await.ok().map(|()| fed)
+        self.ws.flush().await.is_ok()
     }
 
     /// Sends a close frame and waits briefly for the peer's answer so the close frame is not lost

@@ -3,7 +3,7 @@
 
 use crate::conn::{Conn, Incoming};
 use crate::ops::events::{Ended, SessionInfo};
-use crate::store::{App, EndReason, Login, SessionCtl, SessionLink};
+use crate::store::{App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink};
 use crate::transport::Shared;
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
@@ -11,7 +11,6 @@ use imsdk_protocol::{
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 use tracing::Instrument;
 
@@ -21,12 +20,22 @@ struct Session {
     user_id: String,
     sid: u64,
     ctl: Arc<SessionCtl>,
-    rx: mpsc::Receiver<crate::store::Frame>,
+    /// Pending pushes, filled by the store.
+    outbox: Arc<Outbox>,
+    /// A write that makes no progress for this long cuts the session as a slow consumer.
+    stall: Duration,
     /// Unix second after which the UserSig is no longer valid.
     sig_expires_at: u64,
     /// Who it is, for metrics, logs and webhooks.
     info: SessionInfo,
     ops: Arc<crate::ops::Ops>,
+}
+
+impl Drop for Session {
+    /// Pushes that reach the session between its end and the store's removal of it are ignored.
+    fn drop(&mut self) {
+        self.outbox.close();
+    }
 }
 
 /// How a logged-in session ended, for the store.
@@ -226,12 +235,15 @@ async fn admit(
         }
     };
     shared.guard.login_succeeded(peer, sdk_app_id, &user_id);
-    let (tx, rx) = mpsc::channel(shared.settings.outbound_queue);
+    let outbox = Arc::new(Outbox::new(OutboxLimits {
+        max_entries: shared.settings.outbound_queue,
+        max_bytes: shared.settings.outbound_bytes,
+    }));
     let ctl = Arc::new(SessionCtl::default());
     let sid = shared.next_sid();
     let link = SessionLink {
         sid,
-        tx,
+        outbox: Arc::clone(&outbox),
         ctl: Arc::clone(&ctl),
     };
     let info = SessionInfo {
@@ -253,7 +265,8 @@ async fn admit(
         user_id,
         sid,
         ctl,
-        rx,
+        outbox,
+        stall: Duration::from_millis(shared.settings.slow_consumer_timeout_ms),
         sig_expires_at: verified.expires_at,
         info,
         ops: Arc::clone(&shared.ops),
@@ -282,6 +295,9 @@ impl Session {
         tokio::pin!(ended);
         let stopping = crate::transport::shutting_down(&mut shutdown);
         tokio::pin!(stopping);
+        let outbox = Arc::clone(&self.outbox);
+        // Reused buffers: the pushes taken from the outbox and the frames they become.
+        let (mut taken, mut frames) = (Vec::new(), Vec::new());
         loop {
             tokio::select! {
                 biased;
@@ -304,16 +320,17 @@ impl Session {
                     conn.close(close::USER_SIG_EXPIRED, "UserSig expired").await;
                     return Ending::Lost(Ended::LinkClosed);
                 }
-                push = self.rx.recv() => match push {
-                    Some(frame) => {
-                        let write = conn.send_batch(frame, &mut self.rx);
-                        match race(write, &mut ended, &mut stopping, timeout).await {
-                            Raced::Written(Some(frames)) => self.ops.pushed(frames),
-                            other => return self.after(conn, other.map(|sent| sent.is_some())).await,
-                        }
+                more = outbox.next(&mut taken) => {
+                    if !more {
+                        return Ending::Removed(Ended::Displaced);
                     }
-                    None => return Ending::Removed(Ended::Displaced),
-                },
+                    let statuses = crate::store::push_frames(&mut taken, &mut frames);
+                    let write = conn.send_batch(&mut frames);
+                    match race(write, &mut ended, &mut stopping, self.stall).await {
+                        Raced::Written(true) => self.ops.pushed(statuses),
+                        other => return self.after(conn, other).await,
+                    }
+                }
                 incoming = conn.recv() => {
                     liveness.as_mut().reset(Instant::now() + timeout);
                     let (reply, ending) = match incoming {
@@ -325,7 +342,7 @@ impl Session {
                         Incoming::Closed => return Ending::Lost(Ended::LinkClosed),
                     };
                     let write = conn.send(&reply);
-                    match race(write, &mut ended, &mut stopping, timeout).await {
+                    match race(write, &mut ended, &mut stopping, self.stall).await {
                         Raced::Written(true) => {}
                         other => return self.after(conn, other).await,
                     }
@@ -349,9 +366,9 @@ impl Session {
                 Ending::Shutdown
             }
             Raced::Stalled => {
-                conn.close(close::HEARTBEAT_TIMEOUT, "the client stopped reading")
+                conn.close(close::SLOW_CONSUMER, "the client stopped reading")
                     .await;
-                Ending::Lost(Ended::TimedOut)
+                Ending::Lost(Ended::SlowConsumer)
             }
         }
     }
@@ -376,7 +393,7 @@ impl Session {
                 Ending::Removed(Ended::Displaced)
             }
             EndReason::SlowConsumer => {
-                conn.close(close::SLOW_CONSUMER, "outbound queue overflow")
+                conn.close(close::SLOW_CONSUMER, "outbound queue over its limits")
                     .await;
                 Ending::Lost(Ended::SlowConsumer)
             }
@@ -446,19 +463,8 @@ enum Raced<T> {
     Written(T),
     Ended(EndReason),
     Stopping,
-    /// The socket took no frame for the whole heartbeat timeout: the client stopped reading.
+    /// The socket took no write for the slow-consumer timeout: the client stopped reading.
     Stalled,
-}
-
-impl<T> Raced<T> {
-    fn map<U>(self, f: impl FnOnce(T) -> U) -> Raced<U> {
-        match self {
-            Raced::Written(t) => Raced::Written(f(t)),
-            Raced::Ended(r) => Raced::Ended(r),
-            Raced::Stopping => Raced::Stopping,
-            Raced::Stalled => Raced::Stalled,
-        }
-    }
 }
 
 /// Runs a write of the session while watching the store's end, the shutdown and a stall

@@ -1,14 +1,15 @@
-//! Pushes queued for one session are written in batches, one flush per batch (`conn::BATCH` = 32):
-//! none may be lost, duplicated or reordered on the way.
+//! Pushes pending for one session are written in batches, one flush per batch, and a user's
+//! pending status is replaced by a newer one (coalescing): a user's statuses never arrive out of
+//! order or twice, and the latest always arrives.
 
 mod common;
 use common::*;
 use imsdk_protocol::{encode, ClientFrame, ServerFrame};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn queued_pushes_arrive_complete_and_in_order() {
-    // 100 changes: several batches, and fewer than the queue holds.
-    let server = start(config(|_| {}).with_queue(128));
+async fn queued_pushes_arrive_in_order_ending_with_the_latest() {
+    // 100 changes, pipelined: several batches, some of them coalesced.
+    let server = start(config(|_| {}));
     let mut bob = Client::login(server.addr(), "bob", "Linux", "b").await;
     let mut alice = Client::login(server.addr(), "alice", "Linux", "a").await;
     assert_eq!(bob.subscribe(&["alice"]).await.code, 0);
@@ -27,9 +28,20 @@ async fn queued_pushes_arrive_complete_and_in_order() {
             replies += 1;
         }
     }
-    for i in 0..100 {
+    let mut last = None;
+    loop {
         let st = bob.next_status_of("alice").await;
-        assert_eq!(st.user_status_custom_status, format!("s{i}"));
+        let i: u64 = st.user_status_custom_status[1..]
+            .parse()
+            .expect("s<number>");
+        assert!(
+            last < Some(i),
+            "s{i} after s{last:?}: out of order or twice"
+        );
+        last = Some(i);
+        if i == 99 {
+            break;
+        }
     }
     // Nothing more: the next frame is the heartbeat's reply.
     assert!(bob.heard_except("bob").await.is_empty());

@@ -311,7 +311,7 @@ callback_token = "file-callback-token-5678"
         assert_eq!(comment, source, "{l}");
     };
     has("max_frame_bytes", "8192", "file");
-    has("outbound_queue", "64", "default");
+    has("outbound_queue", "4096", "default");
     has("secret_key", "\"********\"", "file");
     has("callback_token", "\"********\"", "file");
     has("callback_url", "\"http://hooks:8080/cb\"", "file");

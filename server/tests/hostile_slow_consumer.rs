@@ -1,5 +1,6 @@
-//! A slow consumer (stops reading, small TCP window) subscribed to a busy account: its bounded
-//! queue fills, it is disconnected with 4003 (or, when even the close frame cannot fit, without
+//! A slow consumer (stops reading, small TCP window) subscribed to a busy account: its pushes
+//! coalesce to one pending status, its socket makes no progress for the slow-consumer timeout
+//! (500 ms here), it is disconnected with 4003 (or, when even the close frame cannot fit, without
 //! one) and declared OFFLINE, while another pair's change-to-push latency, measured before and
 //! during the flood, stays where it was.
 
@@ -45,8 +46,8 @@ async fn slow_consumer_is_cut_off_and_others_latency_is_unaffected() {
         .to_vec();
     let server = start(
         config(|a| a.accounts = accounts)
-            .with_queue(16)
-            .with_send_buffer(8192),
+            .with_send_buffer(8192)
+            .with_slow_consumer_timeout(500),
     );
     let addr = server.addr();
     let mut bob = Client::login(addr, "bob", "Linux", "b").await;

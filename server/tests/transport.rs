@@ -37,7 +37,11 @@ async fn kill_drops_connections_without_close_frames_and_frees_the_port() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_that_stops_reading_is_closed_with_4003_and_others_go_on() {
-    let server = start(config(|_| {}).with_queue(16).with_send_buffer(8192));
+    let server = start(
+        config(|_| {})
+            .with_send_buffer(8192)
+            .with_slow_consumer_timeout(500),
+    );
     let addr = server.addr();
     let mut slow = Client::login_small_window(addr, "dave").await;
     assert_eq!(slow.subscribe(&["alice"]).await.code, 0);

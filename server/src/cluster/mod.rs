@@ -15,7 +15,7 @@ mod settings;
 
 use crate::config::{LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
-use crate::store::{rules, EndReason, Frame, Hub};
+use crate::store::{rules, EndReason, Frame, Hub, StatusPush};
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
 use redis::aio::ConnectionManager;
 use scripts::Scripts;
@@ -210,9 +210,7 @@ impl ClusterApp {
             if !rules::notifies_others(&self.cfg.get()) {
                 event.to.retain(|u| *u == event.u);
             }
-            let frame = Frame::from(encode(&ServerFrame::StatusChanged {
-                statuses: vec![status.clone()],
-            }));
+            let frame = StatusPush::new(&status);
             let mut frames = 0;
             for user in &event.to {
                 frames += self.hub.deliver(user, &frame);
@@ -288,7 +286,7 @@ impl ClusterApp {
                     .filter_map(|s| serde_json::from_str(s).ok())
                     .collect();
                 let frame = Frame::from(encode(&ServerFrame::StatusChanged { statuses }));
-                self.hub.deliver(user, &frame);
+                self.hub.deliver_frame(user, &frame);
             }
         }
         Ok(())

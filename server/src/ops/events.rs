@@ -86,7 +86,8 @@ impl Ops {
         self.metrics.answered(code);
     }
 
-    pub fn pushed(&self, frames: usize) {
-        self.metrics.notifications_sent.inc_by(frames as u64);
+    /// Statuses written to a session (a coalesced frame carries several).
+    pub fn pushed(&self, statuses: usize) {
+        self.metrics.notifications_sent.inc_by(statuses as u64);
     }
 }

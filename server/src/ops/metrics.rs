@@ -108,7 +108,7 @@ impl Metrics {
         registry.register("logins", "Login attempts", logins.clone());
         registry.register(
             "notifications_sent",
-            "Pushed frames written to sessions",
+            "Statuses pushed to sessions (each status of a coalesced frame counts)",
             notifications_sent.clone(),
         );
         registry.register(

@@ -5,7 +5,7 @@
 
 use super::account::{Account, AccountState, LastEnd, SessionInfo};
 use super::durable::{Db, Loaded, Op};
-use super::fanout::{EndReason, Frame};
+use super::fanout::{EndReason, StatusPush};
 use super::hub::{Hub, HubSession};
 use super::live::{LiveConfig, Monitor};
 use super::{rules, unix_now_ms, AppStore, Login, Presence, RateOp};
@@ -13,7 +13,7 @@ use crate::config::{LoginPolicy, Settings};
 use async_trait::async_trait;
 use dashmap::DashMap;
 use imsdk_protocol::code;
-use imsdk_protocol::{encode, ServerFrame, UserStatus, UserStatusType};
+use imsdk_protocol::{UserStatus, UserStatusType};
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -212,9 +212,7 @@ impl Embedded {
 
     /// Returns the number of frames queued.
     fn notify(&self, acc: &Account, st: &AccountState, status: UserStatus) -> u64 {
-        let frame = Frame::from(encode(&ServerFrame::StatusChanged {
-            statuses: vec![status],
-        }));
+        let frame = StatusPush::new(&status);
         let mut frames = self.hub.deliver(&acc.id, &frame);
         let cfg = self.cfg.get();
         if !rules::notifies_others(&cfg) {

@@ -2,7 +2,7 @@
 //! stores use it: the embedded store delivers a change to its recipients here directly, a cluster
 //! node delivers here what it hears from Redis.
 
-use super::fanout::{EndReason, Frame, SessionLink};
+use super::fanout::{EndReason, Frame, SessionLink, StatusPush};
 use dashmap::DashMap;
 
 /// One session of this node.
@@ -45,15 +45,24 @@ impl Hub {
         }
     }
 
-    /// Queues a frame to this node's sessions of `user`; returns how many.
-    pub fn deliver(&self, user: &str, frame: &Frame) -> u64 {
+    /// Queues a status change to this node's sessions of `user`; returns how many.
+    pub fn deliver(&self, user: &str, push: &StatusPush) -> u64 {
         let Some(sessions) = self.sessions.get(user) else {
             return 0;
         };
         for s in sessions.iter() {
-            s.link.deliver(frame);
+            s.link.deliver(push);
         }
         sessions.len() as u64
+    }
+
+    /// Queues a frame, never coalesced, to this node's sessions of `user`.
+    pub fn deliver_frame(&self, user: &str, frame: &Frame) {
+        if let Some(sessions) = self.sessions.get(user) {
+            for s in sessions.iter() {
+                s.link.deliver_frame(frame);
+            }
+        }
     }
 
     /// Accounts with a session here.

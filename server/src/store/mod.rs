@@ -18,7 +18,10 @@ mod rate;
 pub mod rules;
 
 pub use app::{App, Login, Presence};
-pub use fanout::{EndReason, Frame, SessionCtl, SessionLink};
+pub use fanout::{
+    frames as push_frames, EndReason, Frame, Outbox, OutboxLimits, SessionCtl, SessionLink,
+    StatusPush,
+};
 pub use hub::{Hub, HubSession};
 
 use crate::config::{AppConfig, Config, Settings};

@@ -36,6 +36,7 @@ pub trait ServerEdit {
     fn with_max_frame(self, bytes: usize) -> Self;
     fn with_queue(self, frames: usize) -> Self;
     fn with_send_buffer(self, bytes: usize) -> Self;
+    fn with_slow_consumer_timeout(self, ms: u64) -> Self;
 }
 
 impl ServerEdit for Config {
@@ -53,6 +54,10 @@ impl ServerEdit for Config {
     }
     fn with_send_buffer(mut self, bytes: usize) -> Self {
         self.server.socket_send_buffer_bytes = bytes;
+        self
+    }
+    fn with_slow_consumer_timeout(mut self, ms: u64) -> Self {
+        self.server.slow_consumer_timeout_ms = ms;
         self
     }
 }
@@ -249,23 +254,29 @@ impl Client {
             .collect()
     }
 
-    /// Waits for the next status push.
+    /// Waits for the next status pushed (a frame may carry several: they come one by one).
     pub async fn next_status(&mut self) -> UserStatus {
-        if let Some(pos) = self
-            .pushes
-            .iter()
-            .position(|p| matches!(p, ServerFrame::StatusChanged { .. }))
-        {
-            if let ServerFrame::StatusChanged { mut statuses } = self.pushes.remove(pos) {
-                return statuses.remove(0);
+        loop {
+            if let Some(pos) = self
+                .pushes
+                .iter()
+                .position(|p| matches!(p, ServerFrame::StatusChanged { .. }))
+            {
+                if let ServerFrame::StatusChanged { statuses } = &mut self.pushes[pos] {
+                    let first = (!statuses.is_empty()).then(|| statuses.remove(0));
+                    if statuses.is_empty() {
+                        self.pushes.remove(pos);
+                    }
+                    if let Some(first) = first {
+                        return first;
+                    }
+                }
+                continue;
             }
-        }
-        match self.next_frame().await {
-            ServerFrame::StatusChanged { mut statuses } => {
-                assert_eq!(statuses.len(), 1);
-                statuses.remove(0)
+            match self.next_frame().await {
+                push @ ServerFrame::StatusChanged { .. } => self.pushes.push(push),
+                other => panic!("expected a status push, got {other:?}"),
             }
-            other => panic!("expected a status push, got {other:?}"),
         }
     }
 
