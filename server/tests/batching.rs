@@ -72,10 +72,11 @@ async fn subscriber_and_friend_hears_each_change_once() {
             .filter(|s| s.user_status_identifier == "alice")
             .map(|s| s.user_status_custom_status)
             .collect();
-        assert_eq!(
-            heard,
-            ["one", "two"],
-            "friend_status_notify = {friend_notify}"
+        // Once each, in order; "one" may have been replaced by "two" while it was still pending
+        // (statuses are coalesced per user), never heard twice.
+        assert!(
+            heard == ["one", "two"] || heard == ["two"],
+            "friend_status_notify = {friend_notify}: {heard:?}"
         );
     }
 }
