@@ -142,7 +142,7 @@ impl Store {
             _ => None,
         };
         let old_state = match &config.server.state_file {
-            Some(path) => config::read_state_file(path)?,
+            Some(path) => crate::config::read_state_file(path)?,
             None => Default::default(),
         };
         let mut apps = HashMap::new();
@@ -182,8 +182,6 @@ impl Store {
         }
     }
 }
-
-use crate::config;
 
 /// The shared parts of an app: its settings, activity monitor and this node's session hub.
 fn parts(cfg: AppConfig) -> (Arc<LiveConfig>, Arc<Monitor>, Arc<Hub>) {
