@@ -22,6 +22,14 @@ pub const MAX_USER_ID_BYTES: usize = 32;
 /// Longest custom status, in bytes of UTF-8.
 pub const MAX_CUSTOM_STATUS_BYTES: usize = 100;
 
+/// Tencent's identifier rule (7003): 1 to [`MAX_USER_ID_BYTES`] bytes of printable ASCII
+/// (0x20-0x7e). The server checks user ids, platforms and admins with it.
+pub fn valid_user_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_USER_ID_BYTES
+        && id.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
 /// A frame sent by the client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]

@@ -326,13 +326,13 @@ impl Config {
             if app.secret_key.is_empty() {
                 return Err(err("secret_key is empty"));
             }
-            if !crate::store::valid_user_id(&app.admin) {
+            if !imsdk_protocol::valid_user_id(&app.admin) {
                 return Err(err("admin is not a valid identifier"));
             }
             if let Some(bad) = app
                 .accounts
                 .iter()
-                .find(|a| !crate::store::valid_user_id(a))
+                .find(|a| !imsdk_protocol::valid_user_id(a))
             {
                 return Err(err(&format!("account {bad:?} is not a valid identifier")));
             }

@@ -11,6 +11,8 @@
 //! Memory is bounded: identifiers are checked (at most 32 bytes) before they are counted, each key
 //! keeps at most `limit` times, and the map holds at most [`MAX_KEYS`] keys, pruned on a timer and
 //! when full (docs/RELIABILITY.md gives the worst case in bytes).
+//!
+//! Also here: the deadline of one HTTP request ([`within`]), so a trickled body cannot hold a task.
 
 use crate::config::ServerSettings;
 use std::collections::{HashMap, VecDeque};
@@ -227,6 +229,24 @@ impl Guard {
             return 0;
         }
         times.len()
+    }
+}
+
+/// Answers 408 when a request (reading its body included) takes longer than `deadline`: a client
+/// that trickles its body cannot hold a connection and a task for long (REST and console API).
+pub async fn within(
+    deadline: Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => (
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "request took too long\n",
+        )
+            .into_response(),
     }
 }
 

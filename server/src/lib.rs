@@ -16,6 +16,7 @@ mod listener;
 pub mod ops;
 pub mod rest;
 mod session;
+mod state;
 pub mod store;
 mod transport;
 
@@ -64,7 +65,7 @@ impl ServerHandle {
         // (`InvalidData`), an unreachable Redis another (`ConnectionRefused`). On a thread of its
         // own: the caller may itself be inside a tokio runtime.
         let store = std::thread::scope(|s| {
-            s.spawn(|| runtime.block_on(store::Store::open(&config)))
+            s.spawn(|| runtime.block_on(open_store(&config)))
                 .join()
                 .unwrap_or_else(|_| Err(store::OpenError::Redis("store setup panicked".into())))
         })
@@ -150,6 +151,15 @@ impl Drop for ServerHandle {
     }
 }
 
+/// The embedded store (durable in `[server] data_dir` when set), or with `[server] redis` set,
+/// every app on the shared Redis store. Must run inside a tokio runtime.
+async fn open_store(config: &Config) -> Result<store::Store, store::OpenError> {
+    match config.server.redis {
+        None => store::Store::open_embedded(config),
+        Some(_) => cluster::open(config).await,
+    }
+}
+
 /// Serves until stopped; returns true if killed.
 async fn serve(
     config: Config,
@@ -160,7 +170,7 @@ async fn serve(
     mut stop: watch::Receiver<Stop>,
 ) -> bool {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let shared = Arc::new(transport::Shared::new(&config, store, shutdown_rx));
+    let shared = Arc::new(state::ServerState::new(&config, store, shutdown_rx));
     let app = transport::router(Arc::clone(&shared));
     let send_buffer = config.server.socket_send_buffer_bytes;
     let tune = move |tcp: &tokio::net::TcpStream| {
@@ -181,7 +191,7 @@ async fn serve(
     // The port closes as soon as any stop begins.
     let (http_stop, http_stopped) = watch::channel(false);
     if let Some(metrics_listener) = metrics_listener {
-        let ops = ops::metrics_routes().with_state(Arc::clone(&shared));
+        let ops = ops::metrics_routes(Arc::clone(&shared.ops));
         let mut stopped = http_stopped.clone();
         tokio::spawn(async move {
             let stop = async move {

@@ -2,14 +2,14 @@
 //! identifier=<admin>&usersig=..&random=..&contenttype=json`, JSON in and out, every answer with
 //! `ActionStatus`, `ErrorCode` and `ErrorInfo` (HTTP 200, as Tencent).
 
+use crate::state::ServerState;
 use crate::store::App;
-use crate::transport::Shared;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use imsdk_protocol::{code, UserStatusType};
+use imsdk_protocol::code;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -32,7 +32,7 @@ pub mod rest_code {
 pub(crate) type Outcome = Result<Map<String, Value>, (i32, String)>;
 
 pub async fn handle(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<ServerState>>,
     Path((service, command)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -97,7 +97,7 @@ fn answer(outcome: Outcome) -> Response {
 
 /// Checks `sdkappid`, that `identifier` is the admin and the admin's `usersig`.
 fn authenticate<'a>(
-    shared: &'a Shared,
+    shared: &'a ServerState,
     query: &str,
 ) -> Result<&'a std::sync::Arc<App>, (i32, String)> {
     let param = |name: &str| {
@@ -137,7 +137,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, (i32, String)> {
 }
 
 fn fail_info(err: i32) -> String {
-    crate::session::describe(err).to_owned()
+    crate::store::describe(err).to_owned()
 }
 
 #[derive(Deserialize)]
@@ -261,47 +261,12 @@ struct QueryOnline {
 }
 
 /// `Status` is `Online` or `Offline` (OFFLINE and UNLOGINED both read `Offline`).
-pub(crate) async fn query_online_status(app: &App, body: &[u8]) -> Outcome {
+async fn query_online_status(app: &App, body: &[u8]) -> Outcome {
     let req: QueryOnline = parse(body)?;
-    if req.to_account.is_empty() || req.to_account.len() > 500 {
-        return Err((
-            code::INVALID_PARAMETERS,
-            "1 to 500 accounts per call".into(),
-        ));
-    }
-    let found = app
-        .presence(&req.to_account)
-        .await
-        .map_err(|e| (e, fail_info(e)))?;
-    let mut results = Vec::new();
-    let mut errors = Vec::new();
-    for (id, found) in req.to_account.iter().zip(found) {
-        let Some((status, platforms)) = found else {
-            let err = if crate::store::valid_user_id(id) {
-                code::ACCOUNT_NOT_FOUND
-            } else {
-                code::INVALID_IDENTIFIER
-            };
-            errors.push(json!({"To_Account": id, "ErrorCode": err}));
-            continue;
-        };
-        let online = status.user_status_status_type == UserStatusType::Online;
-        let mut item =
-            json!({"To_Account": id, "Status": if online { "Online" } else { "Offline" }});
-        if req.need_detail == 1 {
-            let detail: Vec<Value> = platforms
-                .iter()
-                .map(|p| json!({"Platform": p, "Status": "Online"}))
-                .collect();
-            item["Detail"] = Value::Array(detail);
-        }
-        if req.return_custom_status == 1 {
-            item["CustomStatus"] = json!(status.user_status_custom_status);
-        }
-        results.push(item);
-    }
-    Ok(Map::from_iter([
-        ("QueryResult".to_owned(), Value::Array(results)),
-        ("ErrorList".to_owned(), Value::Array(errors)),
-    ]))
+    app.online_query(
+        &req.to_account,
+        req.need_detail == 1,
+        req.return_custom_status == 1,
+    )
+    .await
 }

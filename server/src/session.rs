@@ -3,8 +3,10 @@
 
 use crate::conn::{Conn, Incoming};
 use crate::ops::events::{Ended, SessionInfo};
-use crate::store::{App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink};
-use crate::transport::Shared;
+use crate::state::ServerState;
+use crate::store::{
+    describe, App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink,
+};
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
 };
@@ -48,13 +50,13 @@ enum Ending {
 }
 
 /// Serves one upgraded connection until it closes.
-pub async fn serve(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
+pub async fn serve(conn: Conn, shared: Arc<ServerState>, peer: IpAddr) {
     let empty = tracing::field::Empty;
     let span = tracing::info_span!("session", %peer, sid = empty, app = empty, user = empty, platform = empty);
     serve_logged(conn, shared, peer).instrument(span).await
 }
 
-async fn serve_logged(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
+async fn serve_logged(conn: Conn, shared: Arc<ServerState>, peer: IpAddr) {
     let mut conn = conn;
     if let Some(session) = login(&mut conn, &shared, peer).await {
         let (user_id, info) = (session.user_id.clone(), session.info.clone());
@@ -73,7 +75,7 @@ async fn serve_logged(conn: Conn, shared: Arc<Shared>, peer: IpAddr) {
 }
 
 /// Waits for the login frame and admits the session, or answers why not and closes.
-async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session> {
+async fn login(conn: &mut Conn, shared: &ServerState, peer: IpAddr) -> Option<Session> {
     let deadline = Instant::now() + Duration::from_secs(shared.settings.login_timeout_s);
     let mut shutdown = shared.shutdown.clone();
     let text = loop {
@@ -82,7 +84,7 @@ async fn login(conn: &mut Conn, shared: &Shared, peer: IpAddr) -> Option<Session
                 conn.close(close::PROTOCOL_ERROR, "no login frame in time").await;
                 return None;
             }
-            _ = crate::transport::shutting_down(&mut shutdown) => {
+            _ = crate::state::shutting_down(&mut shutdown) => {
                 conn.close(close::GOING_AWAY, "server shutting down").await;
                 return None;
             }
@@ -172,7 +174,7 @@ struct LoginRequest {
 }
 
 async fn admit(
-    shared: &Shared,
+    shared: &ServerState,
     peer: IpAddr,
     request: LoginRequest,
 ) -> Result<(Session, u64), (i32, String)> {
@@ -191,13 +193,15 @@ async fn admit(
             format!("unsupported protocol version {version}"),
         ));
     }
-    if !crate::store::valid_user_id(&user_id) {
+    if !imsdk_protocol::valid_user_id(&user_id) {
         return Err((
             code::INVALID_IDENTIFIER,
             "identifier must be 1-32 bytes of printable ASCII".into(),
         ));
     }
-    if !crate::store::valid_user_id(&platform) || instance_id.is_empty() || instance_id.len() > 128
+    if !imsdk_protocol::valid_user_id(&platform)
+        || instance_id.is_empty()
+        || instance_id.len() > 128
     {
         return Err((
             code::INVALID_PARAMETERS,
@@ -281,7 +285,7 @@ async fn admit(
 }
 
 impl Session {
-    async fn run(mut self, conn: &mut Conn, shared: &Shared) -> Ending {
+    async fn run(mut self, conn: &mut Conn, shared: &ServerState) -> Ending {
         let timeout = Duration::from_secs(self.app.cfg().heartbeat_timeout_s);
         let liveness = tokio::time::sleep(timeout);
         tokio::pin!(liveness);
@@ -293,7 +297,7 @@ impl Session {
         let ctl = Arc::clone(&self.ctl);
         let ended = ctl.ended();
         tokio::pin!(ended);
-        let stopping = crate::transport::shutting_down(&mut shutdown);
+        let stopping = crate::state::shutting_down(&mut shutdown);
         tokio::pin!(stopping);
         let outbox = Arc::clone(&self.outbox);
         // Reused buffers: the pushes taken from the outbox and the frames they become.
@@ -505,24 +509,4 @@ fn next_sig_check(expires_at: u64) -> Instant {
         .saturating_sub(crate::store::unix_now())
         .min(86_400);
     Instant::now() + Duration::from_secs(wait)
-}
-
-/// A short English reason for each code the server answers with.
-pub fn describe(err: i32) -> &'static str {
-    match err {
-        code::INVALID_PARAMETERS => "invalid parameters",
-        code::INVALID_JSON => "invalid JSON",
-        code::INVALID_IDENTIFIER => "identifier must be 1-32 bytes of printable ASCII",
-        code::API_CALL_FREQUENCY_LIMIT => "API call frequency limit",
-        code::INTERFACE_NOT_SUPPORT => {
-            "the app's plan does not include this feature (ultimate needed)"
-        }
-        code::USER_STATUS_DISABLED => "user status is switched off in the console",
-        code::ACCOUNT_NOT_FOUND => "account not imported",
-        code::SDK_NOT_LOGGED_IN => "log in first",
-        code::STORE_UNAVAILABLE => {
-            "the store is unavailable (Redis unreachable, or the database cannot be written): retry later"
-        }
-        _ => "",
-    }
 }

@@ -13,19 +13,34 @@ mod node;
 mod scripts;
 mod settings;
 
-use crate::config::{LoginPolicy, ServerSettings};
+use crate::config::{Config, LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
-use crate::store::{rules, EndReason, Frame, Hub, StatusPush};
+use crate::store::{rules, App, EndReason, Frame, Hub, OpenError, StatusPush, Store};
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
 use redis::aio::ConnectionManager;
 use scripts::Scripts;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Longest wait for one Redis call before it fails with [`code::STORE_UNAVAILABLE`].
 const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Every app of the server on the shared Redis store (`[server] redis`), connected and registered
+/// before this returns. Must run inside a tokio runtime (cluster tasks).
+pub async fn open(config: &Config) -> Result<Store, OpenError> {
+    let mut apps = HashMap::new();
+    for cfg in &config.apps {
+        let (live, monitor, hub) = crate::store::parts(cfg.clone());
+        let store = ClusterApp::connect(&live, &monitor, &hub, &config.server)
+            .await
+            .map_err(OpenError::Redis)?;
+        apps.insert(cfg.sdk_app_id, Arc::new(App::new(live, monitor, store)));
+    }
+    Ok(Store::of_apps(apps))
+}
 
 /// One app on this node, backed by the shared Redis store.
 pub struct ClusterApp {

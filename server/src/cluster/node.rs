@@ -2,6 +2,7 @@
 //! dead nodes, and the listener that delivers published changes.
 
 use super::ClusterApp;
+use backon::BackoffBuilder;
 use futures_util::StreamExt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -32,14 +33,18 @@ pub(super) async fn listen(app: Arc<ClusterApp>, mut pubsub: redis::aio::PubSub)
             }
         }
         app.need_sync.store(true, Ordering::Relaxed);
-        let mut backoff = Duration::from_millis(50);
+        // 50 ms, 100 ms, ... at most 1 s between attempts, for as long as it takes.
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(50))
+            .with_max_delay(Duration::from_secs(1))
+            .without_max_times()
+            .build();
         pubsub = loop {
-            tokio::time::sleep(backoff).await;
+            tokio::time::sleep(delays.next().unwrap_or(Duration::from_secs(1))).await;
             let attempt = tokio::time::timeout(super::CALL_TIMEOUT, subscribe(&app)).await;
             if let Ok(Ok(p)) = attempt {
                 break p;
             }
-            backoff = (backoff * 2).min(Duration::from_secs(1));
         };
         if app.sync().await.is_err() || app.catch_up().await.is_err() {
             app.need_sync.store(true, Ordering::Relaxed);

@@ -57,7 +57,7 @@ pub async fn import(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
     let mut failed = Vec::new();
     for id in &req.ids {
         if let Err(code) = app.import(id).await {
-            failed.push(json!({"id": id, "error": crate::session::describe(code), "code": code}));
+            failed.push(json!({"id": id, "error": crate::store::describe(code), "code": code}));
         }
     }
     Ok(
@@ -114,8 +114,8 @@ struct StatusQuery {
 /// custom status, answered in its form (`QueryResult`, `ErrorList`).
 pub async fn query(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
     let req: StatusQuery = parse(&body)?;
-    let rest_body = json!({"To_Account": req.ids, "IsNeedDetail": 1, "IsReturnCustomStatus": 1});
-    let outcome = crate::rest::query_online_status(&app, rest_body.to_string().as_bytes())
+    let outcome = app
+        .online_query(&req.ids, true, true)
         .await
         .map_err(|(code, info)| ApiError::bad(format!("{code}: {info}")))?;
     Ok(super::json(serde_json::Value::Object(outcome)))

@@ -83,7 +83,7 @@ impl Sessions {
     fn open(&self, sdk_app_id: u64) -> String {
         let now = Instant::now();
         self.tokens.retain(|_, (_, expiry)| *expiry > now);
-        let token = super::random_token();
+        let token = crate::state::random_token();
         self.tokens
             .insert(token.clone(), (sdk_app_id, now + self.ttl));
         token
@@ -183,7 +183,7 @@ pub async fn login(
         return Err(ApiError::bad("give user_sig or secret_key"));
     }
     // Bounded before it is counted anywhere (the failure map keys on it).
-    if !crate::store::valid_user_id(&req.admin) {
+    if !imsdk_protocol::valid_user_id(&req.admin) {
         tracing::info!("console sign-in refused: not an identifier");
         return Err(refused());
     }

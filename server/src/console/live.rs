@@ -49,7 +49,7 @@ pub async fn stream(
         loop {
             let next = tokio::select! {
                 _ = tx.closed() => return,
-                _ = crate::transport::shutting_down(&mut stop) => return,
+                _ = crate::state::shutting_down(&mut stop) => return,
                 _ = tick.tick() => {
                     let now = app.monitor().notifications();
                     let counts = json!({

@@ -8,7 +8,7 @@ mod callback;
 mod live;
 pub mod settings;
 
-use crate::transport::Shared;
+use crate::state::ServerState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,14 +20,14 @@ use std::time::Duration;
 
 /// The console's state: the server's and the signed-in sessions.
 pub struct Console {
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     sessions: auth::Sessions,
     /// Serialises writes of the state file.
     state_write: tokio::sync::Mutex<()>,
 }
 
 /// The console's routes, for any outer router's state.
-pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S> {
+pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<ServerState>) -> Router<S> {
     let console = Arc::new(Console {
         sessions: auth::Sessions::new(shared.settings.console_session_s),
         shared,
@@ -59,7 +59,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S
             same_origin(tls, req, next)
         }))
         .layer(axum::middleware::from_fn(move |req, next| {
-            crate::transport::within(deadline, req, next)
+            crate::guard::within(deadline, req, next)
         }));
     Router::new()
         .route("/console", get(assets::serve))
@@ -69,17 +69,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S
         // A stream: no deadline; it checks its session on every event (live.rs).
         .route("/console/api/live", get(live::stream))
         .with_state(console)
-}
-
-/// 32 random bytes from the OS, as hex: console session tokens and per-process keys.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    // The OS generator does not fail on supported platforms; a failure leaves a fixed value,
-    // which is refused below rather than used.
-    if getrandom::fill(&mut bytes).is_err() || bytes == [0u8; 32] {
-        panic!("no randomness from the operating system");
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Sign-in bodies: a few identifiers and a key or UserSig.
@@ -142,7 +131,7 @@ impl ApiError {
 
     /// A store call failed with a Tencent code.
     fn code(code: i32) -> ApiError {
-        ApiError::bad(format!("{code}: {}", crate::session::describe(code)))
+        ApiError::bad(format!("{code}: {}", crate::store::describe(code)))
     }
 }
 

@@ -8,7 +8,7 @@ pub mod tls;
 pub mod webhook;
 
 use crate::config::Config;
-use crate::transport::Shared;
+use crate::store::{App, Store};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,20 +24,27 @@ pub struct Ops {
     /// False once a graceful shutdown began.
     accepting: AtomicBool,
     /// An app whose store readiness checks (all apps share one store).
-    probe_app: u64,
+    probe_app: Option<Arc<App>>,
+    /// `[server] metrics_token`: `/metrics` only to `Authorization: Bearer <token>`.
+    metrics_token: Option<String>,
 }
 
 impl Ops {
-    /// Starts the webhook task (call inside the server's runtime).
-    /// `db`: the embedded store's database, whose writes and size `/metrics` reports.
-    pub fn start(config: &Config, db: Option<&crate::store::durable::Db>) -> Ops {
-        let metrics = Arc::new(metrics::Metrics::with_store(db));
+    /// Starts the webhook task (call inside the server's runtime). `/metrics` reports the writes
+    /// and size of the embedded store's database, if any.
+    pub fn start(config: &Config, store: &Store) -> Ops {
+        let metrics = Arc::new(metrics::Metrics::with_store(store.db()));
         let webhooks = webhook::Webhooks::start(&config.server, Arc::clone(&metrics));
         Ops {
             metrics,
             webhooks,
             accepting: AtomicBool::new(true),
-            probe_app: config.apps.first().map_or(0, |a| a.sdk_app_id),
+            probe_app: config
+                .apps
+                .first()
+                .and_then(|a| store.app(a.sdk_app_id))
+                .cloned(),
+            metrics_token: config.server.metrics_token.clone(),
         }
     }
 
@@ -49,7 +56,10 @@ impl Ops {
 
 /// `GET /healthz`, `/readyz`, and `/metrics` unless `[server] metrics_listen` serves it on an
 /// address of its own ([`metrics_routes`]).
-pub fn routes(metrics_elsewhere: bool) -> Router<Arc<Shared>> {
+pub fn routes<S: Clone + Send + Sync + 'static>(
+    ops: Arc<Ops>,
+    metrics_elsewhere: bool,
+) -> Router<S> {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz));
@@ -57,20 +67,21 @@ pub fn routes(metrics_elsewhere: bool) -> Router<Arc<Shared>> {
         true => router,
         false => router.route("/metrics", get(metrics_text)),
     }
+    .with_state(ops)
 }
 
 /// What `[server] metrics_listen` serves: `/metrics`, `/healthz`, `/readyz`.
-pub fn metrics_routes() -> Router<Arc<Shared>> {
-    routes(false)
+pub fn metrics_routes(ops: Arc<Ops>) -> Router {
+    routes(ops, false)
 }
 
 /// 200 while accepting sessions and the store answers; 503 while shutting down or while the
 /// shared store (Redis) is unreachable.
-async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
-    if !shared.ops.accepting.load(Ordering::Acquire) {
+async fn readyz(State(ops): State<Arc<Ops>>) -> Response {
+    if !ops.accepting.load(Ordering::Acquire) {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
-    let store_ok = match shared.store.app(shared.ops.probe_app) {
+    let store_ok = match &ops.probe_app {
         Some(app) => app.reachable().await,
         _ => true,
     };
@@ -81,11 +92,8 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// With `[server] metrics_token`, only to `Authorization: Bearer <token>`.
-async fn metrics_text(
-    State(shared): State<Arc<Shared>>,
-    headers: axum::http::HeaderMap,
-) -> Response {
-    if let Some(token) = &shared.settings.metrics_token {
+async fn metrics_text(State(ops): State<Arc<Ops>>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &ops.metrics_token {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -103,7 +111,7 @@ async fn metrics_text(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        shared.ops.metrics.render(),
+        ops.metrics.render(),
     )
         .into_response()
 }

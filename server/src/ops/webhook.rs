@@ -5,13 +5,15 @@
 
 use super::metrics::{Metrics, ResultLabel};
 use crate::config::{AppConfig, ServerSettings};
+use backon::BackoffBuilder;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::task::task_tracker::TaskTrackerToken;
+use tokio_util::task::TaskTracker;
 
 /// Requests in flight at once: a hanging receiver holds at most this many.
 const CONCURRENCY: usize = 16;
@@ -62,14 +64,15 @@ struct Job {
     event: StateEvent,
     /// Milliseconds since the Unix epoch when it happened.
     event_time_ms: u128,
+    /// Held until the event was delivered or given up ([`Webhooks::flush`] waits for it).
+    _pending: TaskTrackerToken,
 }
 
 /// The webhook queue of one server.
 pub struct Webhooks {
     queue: mpsc::Sender<Job>,
-    /// Events queued or in flight; `idle` is notified when it drops to zero.
-    pending: Arc<AtomicUsize>,
-    idle: Arc<Notify>,
+    /// Events queued or in flight: one token each, in their [`Job`].
+    pending: TaskTracker,
     metrics: Arc<Metrics>,
 }
 
@@ -79,8 +82,7 @@ impl Webhooks {
         let (tx, rx) = mpsc::channel(settings.webhook_queue.max(1));
         let webhooks = Webhooks {
             queue: tx,
-            pending: Arc::new(AtomicUsize::new(0)),
-            idle: Arc::new(Notify::new()),
+            pending: TaskTracker::new(),
             metrics,
         };
         let client = reqwest::Client::builder()
@@ -92,8 +94,6 @@ impl Webhooks {
             Delivery {
                 client,
                 retries: settings.webhook_retries,
-                pending: Arc::clone(&webhooks.pending),
-                idle: Arc::clone(&webhooks.idle),
                 metrics: Arc::clone(&webhooks.metrics),
             },
         ));
@@ -105,14 +105,13 @@ impl Webhooks {
         let event_time_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        self.pending.fetch_add(1, Ordering::AcqRel);
         let job = Job {
             target,
             event,
             event_time_ms,
+            _pending: self.pending.token(),
         };
         if self.queue.try_send(job).is_err() {
-            self.done_one();
             self.metrics.drop_counted("webhook");
             self.metrics
                 .webhooks
@@ -121,20 +120,13 @@ impl Webhooks {
         }
     }
 
-    fn done_one(&self) {
-        done(&self.pending, &self.idle);
-    }
-
     /// Waits until every queued event was delivered (or gave up), at most `bound`; true if all were.
+    /// At shutdown: events queued later still count, but the wait ends once none is left.
     pub async fn flush(&self, bound: Duration) -> bool {
-        let all_done = crate::transport::until_zero(&self.pending, &self.idle);
-        tokio::time::timeout(bound, all_done).await.is_ok()
-    }
-}
-
-fn done(pending: &AtomicUsize, idle: &Notify) {
-    if pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-        idle.notify_waiters();
+        self.pending.close();
+        tokio::time::timeout(bound, self.pending.wait())
+            .await
+            .is_ok()
     }
 }
 
@@ -142,8 +134,6 @@ fn done(pending: &AtomicUsize, idle: &Notify) {
 struct Delivery {
     client: reqwest::Client,
     retries: u32,
-    pending: Arc<AtomicUsize>,
-    idle: Arc<Notify>,
     metrics: Arc<Metrics>,
 }
 
@@ -165,21 +155,23 @@ async fn deliver_all(mut rx: mpsc::Receiver<Job>, delivery: Delivery) {
             if !ok {
                 tracing::warn!(url = %job.target.url, "state webhook not delivered");
             }
-            done(&delivery.pending, &delivery.idle);
-            drop(slot);
+            drop((job, slot));
         });
     }
 }
 
 impl Delivery {
-    /// One POST, retried with backoff (100 ms, 200 ms, ...) on errors and non-2xx answers.
+    /// One POST, retried `retries` times with backoff (100 ms, 200 ms, ... at most 6.4 s) on
+    /// errors and non-2xx answers.
     async fn send(&self, job: &Job) -> bool {
         let query = query(&job.target, &job.event, crate::store::unix_now());
         let body = body(&job.event, job.event_time_ms);
-        for attempt in 0..=self.retries {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(100 << (attempt - 1).min(6))).await;
-            }
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(6400))
+            .with_max_times(self.retries as usize)
+            .build();
+        loop {
             let sent = self
                 .client
                 .post(&job.target.url)
@@ -190,8 +182,11 @@ impl Delivery {
             if matches!(sent, Ok(ref r) if r.status().is_success()) {
                 return true;
             }
+            match delays.next() {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return false,
+            }
         }
-        false
     }
 }
 

@@ -4,8 +4,9 @@
 
 use super::fanout::SessionLink;
 use super::live::{LiveConfig, Monitor};
-use super::{rules, valid_user_id, AppStore, RateOp};
+use super::{rules, AppStore, RateOp};
 use crate::config::AppConfig;
+use imsdk_protocol::valid_user_id;
 use imsdk_protocol::{code, UserStatus};
 use std::sync::Arc;
 

@@ -92,7 +92,7 @@ impl Embedded {
     fn add_accounts<'a>(&self, ids: impl Iterator<Item = &'a String>) {
         let mut added = Vec::new();
         for id in ids {
-            if super::valid_user_id(id) && !self.accounts.contains_key(id.as_str()) {
+            if imsdk_protocol::valid_user_id(id) && !self.accounts.contains_key(id.as_str()) {
                 self.accounts
                     .entry(id.clone())
                     .or_insert_with(|| Arc::new(Account::new(id.clone())));

@@ -1,9 +1,10 @@
-//! Read-only views of an app for the web console: the account list, one account's detail and who
-//! is online.
+//! Read-only views of an app for the web console and the admin REST API: the account list, one
+//! account's detail, who is online, and the online query in Tencent's form.
 
 use super::App;
-use imsdk_protocol::UserStatus;
+use imsdk_protocol::{code, UserStatus, UserStatusType};
 use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 /// One account as the console shows it.
 #[derive(Debug, Serialize)]
@@ -45,5 +46,57 @@ impl App {
     /// Up to `max` accounts ONLINE now (cluster mode: none; the live view shows changes as heard).
     pub fn online_ids(&self, max: usize) -> Vec<String> {
         self.store().online_ids(max)
+    }
+
+    /// Tencent's `query_online_status` answer (REST, and the console's query with details and
+    /// custom status): `QueryResult` with `Status` `Online` or `Offline` (OFFLINE and UNLOGINED
+    /// both read `Offline`), `ErrorList` for ids not imported or not valid.
+    pub async fn online_query(
+        &self,
+        ids: &[String],
+        need_detail: bool,
+        custom_status: bool,
+    ) -> Result<Map<String, Value>, (i32, String)> {
+        if ids.is_empty() || ids.len() > 500 {
+            return Err((
+                code::INVALID_PARAMETERS,
+                "1 to 500 accounts per call".into(),
+            ));
+        }
+        let found = self
+            .presence(ids)
+            .await
+            .map_err(|e| (e, crate::store::describe(e).to_owned()))?;
+        let mut results = Vec::new();
+        let mut errors = Vec::new();
+        for (id, found) in ids.iter().zip(found) {
+            let Some((status, platforms)) = found else {
+                let err = if imsdk_protocol::valid_user_id(id) {
+                    code::ACCOUNT_NOT_FOUND
+                } else {
+                    code::INVALID_IDENTIFIER
+                };
+                errors.push(json!({"To_Account": id, "ErrorCode": err}));
+                continue;
+            };
+            let online = status.user_status_status_type == UserStatusType::Online;
+            let mut item =
+                json!({"To_Account": id, "Status": if online { "Online" } else { "Offline" }});
+            if need_detail {
+                let detail: Vec<Value> = platforms
+                    .iter()
+                    .map(|p| json!({"Platform": p, "Status": "Online"}))
+                    .collect();
+                item["Detail"] = Value::Array(detail);
+            }
+            if custom_status {
+                item["CustomStatus"] = json!(status.user_status_custom_status);
+            }
+            results.push(item);
+        }
+        Ok(Map::from_iter([
+            ("QueryResult".to_owned(), Value::Array(results)),
+            ("ErrorList".to_owned(), Value::Array(errors)),
+        ]))
     }
 }

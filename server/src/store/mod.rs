@@ -10,6 +10,7 @@ mod account;
 mod app;
 pub mod durable;
 mod embedded;
+mod error;
 mod fanout;
 mod hub;
 pub mod inspect;
@@ -18,6 +19,7 @@ mod rate;
 pub mod rules;
 
 pub use app::{App, Login, Presence};
+pub use error::describe;
 pub use fanout::{
     frames as push_frames, EndReason, Frame, Outbox, OutboxLimits, SessionCtl, SessionLink,
     StatusPush,
@@ -117,25 +119,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// The embedded store (durable in `[server] data_dir` when set), or with `[server] redis` set,
-    /// every app on the shared Redis store (connected and registered before this returns). Must
-    /// run inside a tokio runtime (retention timers, cluster tasks).
-    pub async fn open(config: &Config) -> Result<Store, OpenError> {
-        if config.server.redis.is_none() {
-            return Store::open_embedded(config).map_err(OpenError::Data);
-        }
-        let mut apps = HashMap::new();
-        for cfg in &config.apps {
-            let (live, monitor, hub) = parts(cfg.clone());
-            let store = crate::cluster::ClusterApp::connect(&live, &monitor, &hub, &config.server)
-                .await
-                .map_err(OpenError::Redis)?;
-            apps.insert(cfg.sdk_app_id, Arc::new(App::new(live, monitor, store)));
-        }
-        Ok(Store { apps, db: None })
+    /// Every app of the server over the stores of their own (the cluster's: `crate::cluster::open`).
+    pub fn of_apps(apps: HashMap<u64, Arc<App>>) -> Store {
+        Store { apps, db: None }
     }
 
-    fn open_embedded(config: &Config) -> Result<Store, String> {
+    /// The embedded store, durable in `[server] data_dir` when set (the Redis store is
+    /// `crate::cluster::open`). Must run inside a tokio runtime (retention timers).
+    pub fn open_embedded(config: &Config) -> Result<Store, OpenError> {
+        Store::open_data(config).map_err(OpenError::Data)
+    }
+
+    fn open_data(config: &Config) -> Result<Store, String> {
         // An empty directory name: in memory only, as with none (benchmarks, throwaway runs).
         let db = match config.server.data_dir.as_deref() {
             Some(dir) if !dir.is_empty() => Some(Arc::new(Db::open(Path::new(dir))?)),
@@ -184,7 +179,7 @@ impl Store {
 }
 
 /// The shared parts of an app: its settings, activity monitor and this node's session hub.
-fn parts(cfg: AppConfig) -> (Arc<LiveConfig>, Arc<Monitor>, Arc<Hub>) {
+pub fn parts(cfg: AppConfig) -> (Arc<LiveConfig>, Arc<Monitor>, Arc<Hub>) {
     (
         Arc::new(LiveConfig::new(cfg)),
         Arc::new(Monitor::default()),
@@ -229,13 +224,6 @@ fn settled(
         );
     }
     Ok(applied)
-}
-
-/// Tencent's identifier rule (7003): 1 to 32 bytes of printable ASCII (0x20-0x7e).
-pub fn valid_user_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= imsdk_protocol::MAX_USER_ID_BYTES
-        && id.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// Locks a mutex, ignoring poisoning: state stays usable even if a thread panicked while holding it.
