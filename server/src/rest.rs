@@ -3,7 +3,7 @@
 //! `ActionStatus`, `ErrorCode` and `ErrorInfo` (HTTP 200, as Tencent).
 
 use crate::state::ServerState;
-use crate::store::App;
+use crate::store::{App, StatusError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -29,7 +29,7 @@ pub mod rest_code {
     pub const UNKNOWN_COMMAND: i32 = 60020;
 }
 
-pub(crate) type Outcome = Result<Map<String, Value>, (i32, String)>;
+type Outcome = Result<Map<String, Value>, StatusError>;
 
 pub async fn handle(
     State(shared): State<Arc<ServerState>>,
@@ -40,7 +40,7 @@ pub async fn handle(
     let body = match body {
         Ok(body) => body,
         Err(e) => {
-            return answer(Err((
+            return answer(Err(StatusError::with_info(
                 rest_code::HTTP_PARSE,
                 format!("cannot read the request body: {e}"),
             )))
@@ -57,12 +57,12 @@ pub async fn handle(
         ("sns", "friend_add") => friend_change(app, &body, true).await,
         ("sns", "friend_delete") => friend_change(app, &body, false).await,
         ("openim", "query_online_status") => query_online_status(app, &body).await,
-        _ => Err((
+        _ => Err(StatusError::with_info(
             rest_code::UNKNOWN_COMMAND,
             format!("unknown command {service}/{command}"),
         )),
     };
-    let code = outcome.as_ref().err().map_or(0, |e| e.0);
+    let code = outcome.as_ref().err().map_or(0, StatusError::code);
     shared.ops.answered("rest", started, code);
     answer(outcome)
 }
@@ -73,7 +73,10 @@ pub fn body_limit() -> DefaultBodyLimit {
 }
 
 pub async fn not_found() -> Response {
-    let mut resp = answer(Err((rest_code::UNKNOWN_COMMAND, "no such endpoint".into())));
+    let mut resp = answer(Err(StatusError::with_info(
+        rest_code::UNKNOWN_COMMAND,
+        "no such endpoint",
+    )));
     *resp.status_mut() = StatusCode::NOT_FOUND;
     resp
 }
@@ -82,7 +85,7 @@ fn answer(outcome: Outcome) -> Response {
     let mut body = Map::new();
     let (status, err, info, extra) = match outcome {
         Ok(extra) => ("OK", 0, String::new(), extra),
-        Err((err, info)) => ("FAIL", err, info, Map::new()),
+        Err(e) => ("FAIL", e.code(), e.to_string(), Map::new()),
     };
     body.insert("ActionStatus".into(), json!(status));
     body.insert("ErrorCode".into(), json!(err));
@@ -99,7 +102,7 @@ fn answer(outcome: Outcome) -> Response {
 fn authenticate<'a>(
     shared: &'a ServerState,
     query: &str,
-) -> Result<&'a std::sync::Arc<App>, (i32, String)> {
+) -> Result<&'a std::sync::Arc<App>, StatusError> {
     let param = |name: &str| {
         form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == name)
@@ -108,15 +111,15 @@ fn authenticate<'a>(
     let app = param("sdkappid")
         .and_then(|s| s.parse::<u64>().ok())
         .and_then(|id| shared.store.app(id))
-        .ok_or((
+        .ok_or(StatusError::with_info(
             rest_code::SDKAPPID_INVALID,
-            "sdkappid missing or unknown".to_owned(),
+            "sdkappid missing or unknown",
         ))?;
     let identifier = param("identifier").unwrap_or_default();
     if identifier != app.cfg().admin {
-        return Err((
+        return Err(StatusError::with_info(
             rest_code::ADMIN_REQUIRED,
-            "identifier must be the app admin".into(),
+            "identifier must be the app admin",
         ));
     }
     let user_sig = param("usersig").unwrap_or_default();
@@ -126,18 +129,14 @@ fn authenticate<'a>(
         &app.cfg().secret_key,
         &identifier,
         crate::store::unix_now(),
-    )
-    .map_err(|e| (e.code(), e.to_string()))?;
+    )?;
     Ok(app)
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, (i32, String)> {
-    serde_json::from_slice(body)
-        .map_err(|e| (rest_code::JSON_PARSE, format!("bad request body: {e}")))
-}
-
-fn fail_info(err: i32) -> String {
-    crate::store::describe(err).to_owned()
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, StatusError> {
+    serde_json::from_slice(body).map_err(|e| {
+        StatusError::with_info(rest_code::JSON_PARSE, format!("bad request body: {e}"))
+    })
 }
 
 #[derive(Deserialize)]
@@ -148,9 +147,7 @@ struct AccountImport {
 
 async fn account_import(app: &App, body: &[u8]) -> Outcome {
     let req: AccountImport = parse(body)?;
-    app.import(&req.user_id)
-        .await
-        .map_err(|e| (e, fail_info(e)))?;
+    app.import(&req.user_id).await?;
     Ok(Map::new())
 }
 
@@ -163,16 +160,13 @@ struct MultiAccountImport {
 async fn multiaccount_import(app: &App, body: &[u8]) -> Outcome {
     let req: MultiAccountImport = parse(body)?;
     if req.accounts.len() > 100 {
-        return Err((
+        return Err(StatusError::with_info(
             code::INVALID_PARAMETERS,
-            "at most 100 accounts per call".into(),
+            "at most 100 accounts per call",
         ));
     }
     // One store write for the whole call (on disk before the answer).
-    let failed = app
-        .import_many(&req.accounts)
-        .await
-        .map_err(|e| (e, fail_info(e)))?;
+    let failed = app.import_many(&req.accounts).await?;
     Ok(Map::from_iter([("FailAccounts".to_owned(), json!(failed))]))
 }
 
@@ -204,10 +198,9 @@ async fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
     let req: FriendChange = parse(body)?;
     let from = app
         .presence(std::slice::from_ref(&req.from_account))
-        .await
-        .map_err(|e| (e, fail_info(e)))?;
+        .await?;
     if !matches!(from.first(), Some(Some(_))) {
-        return Err((code::ACCOUNT_NOT_FOUND, fail_info(code::ACCOUNT_NOT_FOUND)));
+        return Err(StatusError::new(code::ACCOUNT_NOT_FOUND));
     }
     let (kind, both_name, single_name, targets): (&Option<String>, _, _, Vec<&String>) = if add {
         (
@@ -228,12 +221,17 @@ async fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
         None => true,
         Some(k) if k == both_name => true,
         Some(k) if k == single_name => false,
-        Some(k) => return Err((code::INVALID_PARAMETERS, format!("unknown type {k}"))),
+        Some(k) => {
+            return Err(StatusError::with_info(
+                code::INVALID_PARAMETERS,
+                format!("unknown type {k}"),
+            ))
+        }
     };
     if targets.is_empty() || targets.len() > 100 {
-        return Err((
+        return Err(StatusError::with_info(
             code::INVALID_PARAMETERS,
-            "1 to 100 accounts per call".into(),
+            "1 to 100 accounts per call",
         ));
     }
     let mut results: Vec<Value> = Vec::new();
@@ -241,8 +239,11 @@ async fn friend_change(app: &App, body: &[u8], add: bool) -> Outcome {
         let result = app
             .change_friendship(&req.from_account, to, both, add)
             .await;
-        results
-            .push(json!({"To_Account": to, "ResultCode": result, "ResultInfo": fail_info(result)}));
+        let (code, info) = match result {
+            Ok(()) => (code::SUCC, String::new()),
+            Err(e) => (e.code(), e.to_string()),
+        };
+        results.push(json!({"To_Account": to, "ResultCode": code, "ResultInfo": info}));
     }
     Ok(Map::from_iter([(
         "ResultItem".to_owned(),

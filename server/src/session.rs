@@ -5,7 +5,7 @@ use crate::conn::{Conn, Incoming};
 use crate::ops::events::{Ended, SessionInfo};
 use crate::state::ServerState;
 use crate::store::{
-    describe, App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink,
+    App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink, StatusError,
 };
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
@@ -149,7 +149,8 @@ async fn login(conn: &mut Conn, shared: &ServerState, peer: IpAddr) -> Option<Se
                 .await;
             Some(session)
         }
-        Err((err, desc)) => {
+        Err(e) => {
+            let (err, desc) = (e.code(), e.to_string());
             let known = shared.store.app(sdk_app_id).is_some();
             shared
                 .ops
@@ -177,7 +178,7 @@ async fn admit(
     shared: &ServerState,
     peer: IpAddr,
     request: LoginRequest,
-) -> Result<(Session, u64), (i32, String)> {
+) -> Result<(Session, u64), StatusError> {
     let LoginRequest {
         version,
         sdk_app_id,
@@ -188,31 +189,31 @@ async fn admit(
     } = request;
     let user_sig = user_sig.as_str();
     if version != PROTOCOL_VERSION {
-        return Err((
+        return Err(StatusError::with_info(
             code::INVALID_PARAMETERS,
             format!("unsupported protocol version {version}"),
         ));
     }
     if !imsdk_protocol::valid_user_id(&user_id) {
-        return Err((
+        return Err(StatusError::with_info(
             code::INVALID_IDENTIFIER,
-            "identifier must be 1-32 bytes of printable ASCII".into(),
+            "identifier must be 1-32 bytes of printable ASCII",
         ));
     }
     if !imsdk_protocol::valid_user_id(&platform)
         || instance_id.is_empty()
         || instance_id.len() > 128
     {
-        return Err((
+        return Err(StatusError::with_info(
             code::INVALID_PARAMETERS,
-            "platform (1-32 printable ASCII) and instance_id (1-128 bytes) required".into(),
+            "platform (1-32 printable ASCII) and instance_id (1-128 bytes) required",
         ));
     }
     // Only this address's own failures can block it (crate::guard).
     if shared.guard.login_verdict(peer, sdk_app_id, &user_id) == crate::guard::Verdict::Blocked {
-        return Err((
+        return Err(StatusError::with_info(
             code::ACCOUNT_FREQ_LIMIT,
-            "too many failed logins: try again later".into(),
+            "too many failed logins: try again later",
         ));
     }
     let now = crate::store::unix_now();
@@ -235,7 +236,7 @@ async fn admit(
                 .unwrap_or(imsdk_usersig::VerifyError::SignatureMismatch);
             shared.guard.login_failed(peer, sdk_app_id, &user_id, false);
             tracing::debug!(known_app = app.is_some(), "login refused: {e}");
-            return Err((e.code(), e.to_string()));
+            return Err(e.into());
         }
     };
     shared.guard.login_succeeded(peer, sdk_app_id, &user_id);
@@ -262,8 +263,7 @@ async fn admit(
         instance_id,
         link,
     })
-    .await
-    .map_err(|c| (c, describe(c).to_owned()))?;
+    .await?;
     let session = Session {
         app: app.clone(),
         user_id,
@@ -410,8 +410,8 @@ impl Session {
         let app = &self.app;
         let user = self.user_id.as_str();
         let mut ending = None;
-        let result: Result<Option<serde_json::Value>, i32> = match frame {
-            ClientFrame::Login { .. } => Err(code::INVALID_PARAMETERS),
+        let result: Result<Option<serde_json::Value>, StatusError> = match frame {
+            ClientFrame::Login { .. } => Err(StatusError::new(code::INVALID_PARAMETERS)),
             ClientFrame::Logout { .. } => {
                 app.end_session(user, self.sid, true).await;
                 ending = Some(Ending::Removed(Ended::LoggedOut));
@@ -441,20 +441,15 @@ impl Session {
                 .await
                 .map(|()| None),
         };
-        let (code, data) = match result {
-            Ok(data) => (code::SUCC, data),
-            Err(err) => (err, None),
+        let (code, desc, data) = match result {
+            Ok(data) => (code::SUCC, String::new(), data),
+            Err(e) => (e.code(), e.to_string(), None),
         };
         self.ops.answered(kind, started, code);
-        let desc = if code == code::SUCC {
-            ""
-        } else {
-            describe(code)
-        };
         let reply = ServerFrame::Reply {
             id,
             code,
-            desc: desc.to_owned(),
+            desc,
             data,
         };
         (reply, ending)

@@ -3,20 +3,20 @@
 
 use super::{flag, ClusterApp};
 use crate::config::Settings;
-use crate::store::{AppStore, HubSession, Login, Presence, RateOp};
+use crate::store::{AppStore, HubSession, Login, Presence, RateOp, StatusError};
 use async_trait::async_trait;
 use imsdk_protocol::code;
 use std::sync::atomic::Ordering;
 
 #[async_trait]
 impl AppStore for ClusterApp {
-    async fn import(&self, ids: &[String]) -> Result<(), i32> {
+    async fn import(&self, ids: &[String]) -> Result<(), StatusError> {
         self.import_all(ids).await
     }
 
     /// Other nodes end the sessions it displaces (same instance, or same platform under
     /// `one_per_platform`) when the published change reaches them.
-    async fn login(&self, login: Login) -> Result<(), i32> {
+    async fn login(&self, login: Login) -> Result<(), StatusError> {
         let Login {
             user_id: user,
             platform,
@@ -49,7 +49,7 @@ impl AppStore for ClusterApp {
         }
         match result {
             Ok(0) => Ok(()),
-            Ok(_) => Err(code::ACCOUNT_NOT_FOUND),
+            Ok(_) => Err(StatusError::new(code::ACCOUNT_NOT_FOUND)),
             Err(e) => {
                 // The script may have run before the answer was lost.
                 self.need_sync.store(true, Ordering::Relaxed);
@@ -74,16 +74,16 @@ impl AppStore for ClusterApp {
         }
     }
 
-    async fn set_custom_status(&self, user_id: &str, text: &str) -> Result<(), i32> {
+    async fn set_custom_status(&self, user_id: &str, text: &str) -> Result<(), StatusError> {
         let args = [user_id, text, self.friends()];
         match self.eval::<i64>(&self.scripts.custom, &args).await? {
             0 => Ok(()),
-            _ => Err(code::ACCOUNT_NOT_FOUND),
+            _ => Err(StatusError::new(code::ACCOUNT_NOT_FOUND)),
         }
     }
 
     /// In one script.
-    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, i32> {
+    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, StatusError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -99,7 +99,7 @@ impl AppStore for ClusterApp {
     }
 
     /// The window lives in Redis, shared by every node.
-    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, i32> {
+    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, StatusError> {
         let cfg = self.cfg.get();
         let limits = &cfg.limits;
         let op = match op {
@@ -114,7 +114,7 @@ impl AppStore for ClusterApp {
         Ok(self.eval::<i64>(&self.scripts.rate, &args).await? == 1)
     }
 
-    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, i32> {
+    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, StatusError> {
         let cap = self.cfg.get().limits.subscription_max.to_string();
         let mut args = vec![caller, cap.as_str()];
         args.extend(ids);
@@ -122,7 +122,7 @@ impl AppStore for ClusterApp {
         Ok(done.iter().map(|ok| *ok != 0).collect())
     }
 
-    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
+    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), StatusError> {
         let mut args = vec![caller];
         args.extend(ids.unwrap_or_default().iter().map(String::as_str));
         self.eval::<i64>(&self.scripts.unsubscribe, &args).await?;
@@ -135,11 +135,11 @@ impl AppStore for ClusterApp {
         to: &str,
         both: bool,
         add: bool,
-    ) -> Result<(), i32> {
+    ) -> Result<(), StatusError> {
         let args = [from, to, flag(both), flag(add)];
         match self.eval::<i64>(&self.scripts.friend, &args).await? {
             0 => Ok(()),
-            _ => Err(code::ACCOUNT_NOT_FOUND),
+            _ => Err(StatusError::new(code::ACCOUNT_NOT_FOUND)),
         }
     }
 
@@ -148,7 +148,7 @@ impl AppStore for ClusterApp {
         filter: &str,
         page: usize,
         size: usize,
-    ) -> Result<(usize, Vec<String>), i32> {
+    ) -> Result<(usize, Vec<String>), StatusError> {
         let mut ids = self.account_ids(filter).await?;
         ids.sort_unstable();
         let total = ids.len();
@@ -156,7 +156,7 @@ impl AppStore for ClusterApp {
         Ok((total, page.collect()))
     }
 
-    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), i32> {
+    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), StatusError> {
         self.friend_and_subscription_lists(id).await
     }
 
@@ -166,9 +166,9 @@ impl AppStore for ClusterApp {
     }
 
     /// Stores and publishes this node's current settings for the whole cluster.
-    async fn save_settings(&self) -> Result<(), i32> {
+    async fn save_settings(&self) -> Result<(), StatusError> {
         let json = serde_json::to_string(&Settings::of(&self.cfg.get()))
-            .map_err(|_| code::INVALID_PARAMETERS)?;
+            .map_err(|_| StatusError::new(code::INVALID_PARAMETERS))?;
         self.share_settings(&json).await
     }
 

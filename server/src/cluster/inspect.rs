@@ -1,10 +1,11 @@
 //! Read-only views of a cluster app for the web console (`crate::store::inspect`).
 
 use super::ClusterApp;
+use crate::store::StatusError;
 
 impl ClusterApp {
     /// Imported ids containing `filter` (empty: all), unsorted.
-    pub(super) async fn account_ids(&self, filter: &str) -> Result<Vec<String>, i32> {
+    pub(super) async fn account_ids(&self, filter: &str) -> Result<Vec<String>, StatusError> {
         let ids: Vec<String> = self
             .cmd(redis::cmd("SMEMBERS").arg(self.key("accounts")))
             .await?;
@@ -15,7 +16,7 @@ impl ClusterApp {
     pub(super) async fn friend_and_subscription_lists(
         &self,
         id: &str,
-    ) -> Result<(Vec<String>, Vec<String>), i32> {
+    ) -> Result<(Vec<String>, Vec<String>), StatusError> {
         let mut friends: Vec<String> = self
             .cmd(redis::cmd("SMEMBERS").arg(self.key(&format!("fr:{id}"))))
             .await?;

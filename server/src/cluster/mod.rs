@@ -15,7 +15,7 @@ mod settings;
 
 use crate::config::{Config, LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
-use crate::store::{rules, App, EndReason, Frame, Hub, OpenError, StatusPush, Store};
+use crate::store::{rules, App, EndReason, Frame, Hub, OpenError, StatusError, StatusPush, Store};
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
 use redis::aio::ConnectionManager;
 use scripts::Scripts;
@@ -79,8 +79,8 @@ struct Event {
     end: Vec<(String, String)>,
 }
 
-fn unavailable<E>(_: E) -> i32 {
-    code::STORE_UNAVAILABLE
+fn unavailable<E>(_: E) -> StatusError {
+    StatusError::new(code::STORE_UNAVAILABLE)
 }
 
 /// A node id unique per process start: time, pid and a counter (several nodes in one test process).
@@ -185,7 +185,7 @@ impl ClusterApp {
         &self,
         script: &redis::Script,
         args: &[&str],
-    ) -> Result<T, i32> {
+    ) -> Result<T, StatusError> {
         let mut inv = script.arg(&self.prefix);
         for a in args {
             inv.arg(*a);
@@ -198,7 +198,7 @@ impl ClusterApp {
     }
 
     /// Runs a plain command.
-    async fn cmd<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, i32> {
+    async fn cmd<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StatusError> {
         let mut conn = self.conn.clone();
         tokio::time::timeout(CALL_TIMEOUT, cmd.query_async(&mut conn))
             .await
@@ -207,7 +207,7 @@ impl ClusterApp {
     }
 
     /// Imports accounts (idempotent); the ids must be valid.
-    async fn import_all(&self, ids: &[String]) -> Result<(), i32> {
+    async fn import_all(&self, ids: &[String]) -> Result<(), StatusError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -257,7 +257,7 @@ impl ClusterApp {
 
     /// Re-imports the configured accounts, renews the lease and makes Redis hold exactly this
     /// node's live sessions.
-    async fn sync(&self) -> Result<(), i32> {
+    async fn sync(&self) -> Result<(), StatusError> {
         let _exclusive = self.registry.write().await;
         self.load_shared_settings().await?;
         self.import_all(&self.cfg.get().accounts).await?;
@@ -289,7 +289,7 @@ impl ClusterApp {
     /// After the pub/sub connection was lost (changes published meanwhile never reached this node),
     /// pushes to every local session the current status of its own account and of every account it
     /// hears, in one frame per account. Clients may get statuses they already had.
-    async fn catch_up(&self) -> Result<(), i32> {
+    async fn catch_up(&self) -> Result<(), StatusError> {
         let users = self.hub.users();
         for chunk in users.chunks(100) {
             let mut args = vec![self.friends()];

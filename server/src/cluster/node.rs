@@ -2,6 +2,7 @@
 //! dead nodes, and the listener that delivers published changes.
 
 use super::ClusterApp;
+use crate::store::StatusError;
 use backon::BackoffBuilder;
 use futures_util::StreamExt;
 use std::sync::atomic::Ordering;
@@ -77,7 +78,7 @@ pub(super) async fn run(app: Arc<ClusterApp>) {
 }
 
 /// Extends the lease; a lease that expired meanwhile (or a pending sync) means a full re-registration.
-async fn renew(app: &ClusterApp) -> Result<(), i32> {
+async fn renew(app: &ClusterApp) -> Result<(), StatusError> {
     if !app.need_sync.swap(false, Ordering::Relaxed) {
         let renewed: Option<String> = app
             .cmd(
@@ -99,7 +100,7 @@ async fn renew(app: &ClusterApp) -> Result<(), i32> {
 }
 
 /// One sweep by whichever node holds the lock for this tick.
-async fn sweep(app: &ClusterApp) -> Result<(), i32> {
+async fn sweep(app: &ClusterApp) -> Result<(), StatusError> {
     let locked: Option<String> = app
         .cmd(
             redis::cmd("SET")

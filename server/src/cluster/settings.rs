@@ -4,10 +4,11 @@
 
 use super::ClusterApp;
 use crate::config::Settings;
+use crate::store::StatusError;
 
 impl ClusterApp {
     /// Stores and publishes settings (JSON of [`Settings`]) for the whole cluster.
-    pub(super) async fn share_settings(&self, json: &str) -> Result<(), i32> {
+    pub(super) async fn share_settings(&self, json: &str) -> Result<(), StatusError> {
         let key = self.key("settings");
         self.cmd::<()>(redis::cmd("SET").arg(&key).arg(json))
             .await?;
@@ -27,7 +28,7 @@ impl ClusterApp {
     }
 
     /// Applies the stored shared settings, if any.
-    pub(super) async fn load_shared_settings(&self) -> Result<(), i32> {
+    pub(super) async fn load_shared_settings(&self) -> Result<(), StatusError> {
         let stored: Option<Vec<u8>> = self
             .cmd(redis::cmd("GET").arg(self.key("settings")))
             .await?;

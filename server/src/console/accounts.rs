@@ -36,7 +36,7 @@ pub async fn list(SignedIn(app): SignedIn, Query(query): Query<ListQuery>) -> Ap
     let (total, ids) = app
         .account_page(&query.q, query.page, query.size)
         .await
-        .map_err(ApiError::code)?;
+        .map_err(ApiError::status)?;
     Ok(super::json(
         json!({"total": total, "page": query.page, "size": query.size, "ids": ids}),
     ))
@@ -56,8 +56,8 @@ pub async fn import(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
     }
     let mut failed = Vec::new();
     for id in &req.ids {
-        if let Err(code) = app.import(id).await {
-            failed.push(json!({"id": id, "error": crate::store::describe(code), "code": code}));
+        if let Err(e) = app.import(id).await {
+            failed.push(json!({"id": id, "error": e.to_string(), "code": e.code()}));
         }
     }
     Ok(
@@ -68,7 +68,7 @@ pub async fn import(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
 
 /// `GET /console/api/accounts/{id}`: status, devices, custom status, friends, subscriptions.
 pub async fn detail(SignedIn(app): SignedIn, Path(id): Path<String>) -> ApiResult {
-    match app.account_detail(&id).await.map_err(ApiError::code)? {
+    match app.account_detail(&id).await.map_err(ApiError::status)? {
         Some(detail) => Ok(super::json(json!({"id": id, "account": detail})).into_response()),
         None => Err(ApiError(
             axum::http::StatusCode::NOT_FOUND,
@@ -95,13 +95,10 @@ fn yes() -> bool {
 /// `POST /console/api/friends {"from", "to", "add", "both"}`.
 pub async fn friends(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
     let req: FriendChange = parse(&body)?;
-    match app
-        .change_friendship(&req.from, &req.to, req.both, req.add)
+    app.change_friendship(&req.from, &req.to, req.both, req.add)
         .await
-    {
-        imsdk_protocol::code::SUCC => Ok(super::json(json!({})).into_response()),
-        code => Err(ApiError::code(code)),
-    }
+        .map_err(ApiError::status)?;
+    Ok(super::json(json!({})).into_response())
 }
 
 #[derive(Deserialize)]
@@ -117,6 +114,6 @@ pub async fn query(SignedIn(app): SignedIn, body: Bytes) -> ApiResult {
     let outcome = app
         .online_query(&req.ids, true, true)
         .await
-        .map_err(|(code, info)| ApiError::bad(format!("{code}: {info}")))?;
+        .map_err(ApiError::status)?;
     Ok(super::json(serde_json::Value::Object(outcome)))
 }

@@ -9,6 +9,7 @@ mod live;
 pub mod settings;
 
 use crate::state::ServerState;
+use crate::store::StatusError;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -129,9 +130,9 @@ impl ApiError {
         ApiError(StatusCode::BAD_REQUEST, msg.into())
     }
 
-    /// A store call failed with a Tencent code.
-    fn code(code: i32) -> ApiError {
-        ApiError::bad(format!("{code}: {}", crate::store::describe(code)))
+    /// A store call failed: `"<code>: <reason>"`.
+    fn status(e: StatusError) -> ApiError {
+        ApiError::bad(format!("{}: {e}", e.code()))
     }
 }
 

@@ -32,10 +32,10 @@ pub async fn change(
     let new = change.apply(&app.cfg()).map_err(ApiError::bad)?;
     let shown = Settings::of(&new);
     app.live().set(new);
-    app.save_settings().await.map_err(|code| {
+    app.save_settings().await.map_err(|e| {
         ApiError(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            format!("applied, but not stored (code {code})"),
+            format!("applied, but not stored (code {})", e.code()),
         )
     })?;
     Ok(super::json(serde_json::json!({ "settings": shown })).into_response())

@@ -4,7 +4,7 @@
 
 use super::fanout::SessionLink;
 use super::live::{LiveConfig, Monitor};
-use super::{rules, AppStore, RateOp};
+use super::{rules, AppStore, RateOp, StatusError};
 use crate::config::AppConfig;
 use imsdk_protocol::valid_user_id;
 use imsdk_protocol::{code, UserStatus};
@@ -50,15 +50,15 @@ impl App {
     }
 
     /// Imports one account. 7003 if the identifier is invalid.
-    pub async fn import(&self, id: &str) -> Result<(), i32> {
+    pub async fn import(&self, id: &str) -> Result<(), StatusError> {
         if !valid_user_id(id) {
-            return Err(code::INVALID_IDENTIFIER);
+            return Err(StatusError::new(code::INVALID_IDENTIFIER));
         }
         self.store.import(&[id.to_owned()]).await
     }
 
     /// Imports the valid ids in one store write; returns the invalid ones.
-    pub async fn import_many<'a>(&self, ids: &'a [String]) -> Result<Vec<&'a String>, i32> {
+    pub async fn import_many<'a>(&self, ids: &'a [String]) -> Result<Vec<&'a String>, StatusError> {
         let (valid, invalid): (Vec<&String>, Vec<&String>) =
             ids.iter().partition(|id| valid_user_id(id));
         let valid: Vec<String> = valid.into_iter().cloned().collect();
@@ -70,7 +70,7 @@ impl App {
 
     /// Joins the session to its account (the caller verified its UserSig). With
     /// `auto_import_accounts`, an account not imported yet is imported first.
-    pub async fn login(&self, login: Login) -> Result<(), i32> {
+    pub async fn login(&self, login: Login) -> Result<(), StatusError> {
         if self.cfg().auto_import_accounts {
             self.store
                 .import(std::slice::from_ref(&login.user_id))
@@ -84,7 +84,11 @@ impl App {
     }
 
     /// Sets or (None / empty) clears the caller's custom status. 6017 if too long.
-    pub async fn set_custom_status(&self, user_id: &str, text: Option<&str>) -> Result<(), i32> {
+    pub async fn set_custom_status(
+        &self,
+        user_id: &str,
+        text: Option<&str>,
+    ) -> Result<(), StatusError> {
         let text = rules::check_custom(&self.cfg(), text)?;
         self.store.set_custom_status(user_id, text).await
     }
@@ -95,7 +99,7 @@ impl App {
         &self,
         caller: &str,
         ids: &[String],
-    ) -> Result<Vec<UserStatus>, i32> {
+    ) -> Result<Vec<UserStatus>, StatusError> {
         if rules::check_get(&self.cfg(), caller, ids)? {
             self.check_rate(caller, RateOp::Get).await?;
         }
@@ -109,14 +113,14 @@ impl App {
             }
         }
         if out.is_empty() {
-            return Err(first_failure(&failed));
+            return Err(StatusError::new(first_failure(&failed)));
         }
         Ok(out)
     }
 
     /// Adds `ids` to the caller's subscription list (newest last), evicting the oldest above the
     /// cap. Fails only if no id is an imported account.
-    pub async fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), i32> {
+    pub async fn subscribe(&self, caller: &str, ids: &[String]) -> Result<(), StatusError> {
         rules::check_subscribe(&self.cfg(), caller, ids)?;
         self.check_rate(caller, RateOp::Subscribe).await?;
         let (valid, mut failed) = split_ids(ids);
@@ -130,13 +134,17 @@ impl App {
             }
         }
         if done.iter().all(|ok| !ok) {
-            return Err(first_failure(&failed));
+            return Err(StatusError::new(first_failure(&failed)));
         }
         Ok(())
     }
 
     /// Removes `ids` from the caller's subscription list; `None` or empty clears it.
-    pub async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
+    pub async fn unsubscribe(
+        &self,
+        caller: &str,
+        ids: Option<&[String]>,
+    ) -> Result<(), StatusError> {
         rules::check_unsubscribe(&self.cfg(), ids)?;
         self.check_rate(caller, RateOp::Unsubscribe).await?;
         self.store
@@ -145,22 +153,25 @@ impl App {
     }
 
     /// Adds (`add`) or removes `to` in `from`'s friend list, and the reverse when `both`.
-    pub async fn change_friendship(&self, from: &str, to: &str, both: bool, add: bool) -> i32 {
+    pub async fn change_friendship(
+        &self,
+        from: &str,
+        to: &str,
+        both: bool,
+        add: bool,
+    ) -> Result<(), StatusError> {
         if from == to {
-            return code::INVALID_PARAMETERS;
+            return Err(StatusError::new(code::INVALID_PARAMETERS));
         }
         if !valid_user_id(from) || !valid_user_id(to) {
-            return code::ACCOUNT_NOT_FOUND;
+            return Err(StatusError::new(code::ACCOUNT_NOT_FOUND));
         }
-        match self.store.change_friendship(from, to, both, add).await {
-            Ok(()) => code::SUCC,
-            Err(e) => e,
-        }
+        self.store.change_friendship(from, to, both, add).await
     }
 
     /// Status and session platforms of each id for the REST online query (None: not imported
     /// or not a valid identifier).
-    pub async fn presence(&self, ids: &[String]) -> Result<Vec<Option<Presence>>, i32> {
+    pub async fn presence(&self, ids: &[String]) -> Result<Vec<Option<Presence>>, StatusError> {
         let valid: Vec<&str> = ids
             .iter()
             .map(String::as_str)
@@ -181,7 +192,7 @@ impl App {
     }
 
     /// Keeps the current settings (database, or Redis for every node).
-    pub async fn save_settings(&self) -> Result<(), i32> {
+    pub async fn save_settings(&self) -> Result<(), StatusError> {
         self.store.save_settings().await
     }
 
@@ -195,10 +206,10 @@ impl App {
     }
 
     /// Counts a call of the caller in its window for `op` (7008 when full).
-    async fn check_rate(&self, caller: &str, op: RateOp) -> Result<(), i32> {
+    async fn check_rate(&self, caller: &str, op: RateOp) -> Result<(), StatusError> {
         match self.store.count_call(caller, op).await? {
             true => Ok(()),
-            false => Err(code::API_CALL_FREQUENCY_LIMIT),
+            false => Err(StatusError::new(code::API_CALL_FREQUENCY_LIMIT)),
         }
     }
 }

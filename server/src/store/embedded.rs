@@ -8,6 +8,7 @@ use super::durable::{Db, Loaded, Op};
 use super::fanout::{EndReason, StatusPush};
 use super::hub::{Hub, HubSession};
 use super::live::{LiveConfig, Monitor};
+use super::StatusError;
 use super::{rules, unix_now_ms, AppStore, Login, Presence, RateOp};
 use crate::config::{LoginPolicy, Settings};
 use async_trait::async_trait;
@@ -109,13 +110,13 @@ impl Embedded {
     }
 
     /// Writes `ops` (nothing without a database); STORE_UNAVAILABLE when they could not be.
-    async fn persist(&self, ops: Vec<Op>) -> Result<(), i32> {
+    async fn persist(&self, ops: Vec<Op>) -> Result<(), StatusError> {
         let Some(db) = &self.db else {
             return Ok(());
         };
         db.write(ops).await.map_err(|e| {
             tracing::error!("app {}: store write failed: {e}", self.app_id);
-            code::STORE_UNAVAILABLE
+            StatusError::new(code::STORE_UNAVAILABLE)
         })
     }
 
@@ -237,7 +238,7 @@ impl Embedded {
 
 #[async_trait]
 impl AppStore for Embedded {
-    async fn import(&self, ids: &[String]) -> Result<(), i32> {
+    async fn import(&self, ids: &[String]) -> Result<(), StatusError> {
         let new: Vec<&String> = ids
             .iter()
             .filter(|id| !self.accounts.contains_key(id.as_str()))
@@ -257,10 +258,10 @@ impl AppStore for Embedded {
         Ok(())
     }
 
-    async fn login(&self, login: Login) -> Result<(), i32> {
+    async fn login(&self, login: Login) -> Result<(), StatusError> {
         let acc = self
             .account(&login.user_id)
-            .ok_or(code::ACCOUNT_NOT_FOUND)?;
+            .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         let one_per_platform = self.cfg.get().login_policy == LoginPolicy::OnePerPlatform;
         let stop_clock = self.mutate(&acc, |st| {
             let displaced: Vec<(u64, EndReason)> = st
@@ -335,13 +336,15 @@ impl AppStore for Embedded {
         }
     }
 
-    async fn set_custom_status(&self, user_id: &str, text: &str) -> Result<(), i32> {
-        let acc = self.account(user_id).ok_or(code::ACCOUNT_NOT_FOUND)?;
+    async fn set_custom_status(&self, user_id: &str, text: &str) -> Result<(), StatusError> {
+        let acc = self
+            .account(user_id)
+            .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         self.mutate(&acc, |st| st.custom_status = text.to_owned());
         Ok(())
     }
 
-    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, i32> {
+    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, StatusError> {
         Ok(ids
             .iter()
             .map(|id| {
@@ -355,8 +358,10 @@ impl AppStore for Embedded {
             .collect())
     }
 
-    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, i32> {
-        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, StatusError> {
+        let acc = self
+            .account(caller)
+            .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         let cfg = self.cfg.get();
         let limits = &cfg.limits;
         let mut st = acc.state();
@@ -368,14 +373,16 @@ impl AppStore for Embedded {
         Ok(window.allow(Instant::now(), limits.rate_calls, limits.rate_window()))
     }
 
-    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, i32> {
+    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, StatusError> {
         let found = self.resolve(ids);
         let flags = found.iter().map(Option::is_some).collect();
         let targets: Vec<&Arc<Account>> = found.iter().flatten().collect();
         if targets.is_empty() {
             return Ok(flags);
         }
-        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+        let acc = self
+            .account(caller)
+            .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         let _serial = acc.subscription_change().await;
         let (list, evicted) = {
             let mut list = acc.state().subscriptions.clone();
@@ -416,8 +423,10 @@ impl AppStore for Embedded {
         Ok(flags)
     }
 
-    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32> {
-        let acc = self.account(caller).ok_or(code::ACCOUNT_NOT_FOUND)?;
+    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), StatusError> {
+        let acc = self
+            .account(caller)
+            .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         let _serial = acc.subscription_change().await;
         let removed: Vec<String> = {
             let st = acc.state();
@@ -458,9 +467,9 @@ impl AppStore for Embedded {
         to: &str,
         both: bool,
         add: bool,
-    ) -> Result<(), i32> {
+    ) -> Result<(), StatusError> {
         let (Some(a), Some(b)) = (self.account(from), self.account(to)) else {
-            return Err(code::ACCOUNT_NOT_FOUND);
+            return Err(StatusError::new(code::ACCOUNT_NOT_FOUND));
         };
         let pairs: &[(&Account, &Account)] = if both {
             &[(&a, &b), (&b, &a)]
@@ -497,7 +506,7 @@ impl AppStore for Embedded {
         filter: &str,
         page: usize,
         size: usize,
-    ) -> Result<(usize, Vec<String>), i32> {
+    ) -> Result<(usize, Vec<String>), StatusError> {
         // One pass over the sorted index, copying only the page.
         let ids = self
             .sorted_ids
@@ -515,7 +524,7 @@ impl AppStore for Embedded {
         Ok((total, out))
     }
 
-    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), i32> {
+    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), StatusError> {
         let Some(acc) = self.account(id) else {
             return Ok(Default::default());
         };
@@ -534,9 +543,9 @@ impl AppStore for Embedded {
             .collect()
     }
 
-    async fn save_settings(&self) -> Result<(), i32> {
+    async fn save_settings(&self) -> Result<(), StatusError> {
         let json = serde_json::to_string(&Settings::of(&self.cfg.get()))
-            .map_err(|_| code::INVALID_PARAMETERS)?;
+            .map_err(|_| StatusError::new(code::INVALID_PARAMETERS))?;
         self.persist(vec![Op::Settings {
             app: self.app_id,
             json,

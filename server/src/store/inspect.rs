@@ -1,7 +1,7 @@
 //! Read-only views of an app for the web console and the admin REST API: the account list, one
 //! account's detail, who is online, and the online query in Tencent's form.
 
-use super::App;
+use super::{App, StatusError};
 use imsdk_protocol::{code, UserStatus, UserStatusType};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -25,12 +25,12 @@ impl App {
         filter: &str,
         page: usize,
         size: usize,
-    ) -> Result<(usize, Vec<String>), i32> {
+    ) -> Result<(usize, Vec<String>), StatusError> {
         self.store().account_page(filter, page, size).await
     }
 
     /// The account's status, devices, friends and subscriptions (None: not imported).
-    pub async fn account_detail(&self, id: &str) -> Result<Option<AccountDetail>, i32> {
+    pub async fn account_detail(&self, id: &str) -> Result<Option<AccountDetail>, StatusError> {
         let Some(Some((status, devices))) = self.presence(&[id.to_owned()]).await?.pop() else {
             return Ok(None);
         };
@@ -56,17 +56,14 @@ impl App {
         ids: &[String],
         need_detail: bool,
         custom_status: bool,
-    ) -> Result<Map<String, Value>, (i32, String)> {
+    ) -> Result<Map<String, Value>, StatusError> {
         if ids.is_empty() || ids.len() > 500 {
-            return Err((
+            return Err(StatusError::with_info(
                 code::INVALID_PARAMETERS,
-                "1 to 500 accounts per call".into(),
+                "1 to 500 accounts per call",
             ));
         }
-        let found = self
-            .presence(ids)
-            .await
-            .map_err(|e| (e, crate::store::describe(e).to_owned()))?;
+        let found = self.presence(ids).await?;
         let mut results = Vec::new();
         let mut errors = Vec::new();
         for (id, found) in ids.iter().zip(found) {

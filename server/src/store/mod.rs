@@ -19,7 +19,7 @@ mod rate;
 pub mod rules;
 
 pub use app::{App, Login, Presence};
-pub use error::describe;
+pub use error::{describe, StatusError};
 pub use fanout::{
     frames as push_frames, EndReason, Frame, Outbox, OutboxLimits, SessionCtl, SessionLink,
     StatusPush,
@@ -49,23 +49,23 @@ pub enum RateOp {
 #[async_trait]
 pub trait AppStore: Send + Sync {
     /// Imports accounts (idempotent).
-    async fn import(&self, ids: &[String]) -> Result<(), i32>;
+    async fn import(&self, ids: &[String]) -> Result<(), StatusError>;
     /// Registers a session with its account and this node's hub, ending the sessions it displaces
     /// (same instance id; same platform under `one_per_platform`). 70107 if not imported.
-    async fn login(&self, login: Login) -> Result<(), i32>;
+    async fn login(&self, login: Login) -> Result<(), StatusError>;
     /// Removes a session (no-op if already displaced); the last one makes the account OFFLINE
     /// (`logged_out`: UNLOGINED), clears its custom status and starts its retention clock.
     async fn end_session(&self, user: &str, sid: u64, logged_out: bool);
-    async fn set_custom_status(&self, user: &str, text: &str) -> Result<(), i32>;
+    async fn set_custom_status(&self, user: &str, text: &str) -> Result<(), StatusError>;
     /// Status and session platforms of each id (None: not imported).
-    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, i32>;
+    async fn presence(&self, ids: &[&str]) -> Result<Vec<Option<Presence>>, StatusError>;
     /// Counts a call in the caller's window for `op`; false (not counted) when it is full.
-    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, i32>;
+    async fn count_call(&self, caller: &str, op: RateOp) -> Result<bool, StatusError>;
     /// Adds `ids` to the end of the caller's list, evicting the oldest above the cap; per id,
     /// whether it is an imported account.
-    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, i32>;
+    async fn subscribe(&self, caller: &str, ids: &[&str]) -> Result<Vec<bool>, StatusError>;
     /// Removes `ids` from the caller's list (None: all of it).
-    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), i32>;
+    async fn unsubscribe(&self, caller: &str, ids: Option<&[String]>) -> Result<(), StatusError>;
     /// Adds or removes `to` in `from`'s friend list (and the reverse when `both`). 70107 if
     /// either is not imported.
     async fn change_friendship(
@@ -74,20 +74,20 @@ pub trait AppStore: Send + Sync {
         to: &str,
         both: bool,
         add: bool,
-    ) -> Result<(), i32>;
+    ) -> Result<(), StatusError>;
     /// Page `page` (of `size`) of the sorted imported ids containing `filter`, and how many match.
     async fn account_page(
         &self,
         filter: &str,
         page: usize,
         size: usize,
-    ) -> Result<(usize, Vec<String>), i32>;
+    ) -> Result<(usize, Vec<String>), StatusError>;
     /// The account's friends (sorted) and subscriptions (oldest first).
-    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), i32>;
+    async fn lists(&self, id: &str) -> Result<(Vec<String>, Vec<String>), StatusError>;
     /// Up to `max` accounts ONLINE now, where the store knows without a query (cluster: none).
     fn online_ids(&self, max: usize) -> Vec<String>;
     /// Keeps the app's current settings (and, in a cluster, gives them to every node).
-    async fn save_settings(&self) -> Result<(), i32>;
+    async fn save_settings(&self) -> Result<(), StatusError>;
     /// Graceful stop of the node.
     async fn leave(&self);
     /// Whether the store answers now (`/readyz`).
