@@ -2,10 +2,10 @@
 //! the session. Handlers see typed frames; `conn` deals with bytes and close codes.
 
 use crate::conn::{Conn, Incoming};
-use crate::ops::events::{Ended, SessionInfo};
+use crate::ops::events::SessionInfo;
 use crate::state::ServerState;
 use crate::store::{
-    App, EndReason, Login, Outbox, OutboxLimits, SessionCtl, SessionLink, StatusError,
+    App, Login, Outbox, OutboxLimits, SessionCtl, SessionEnd, SessionLink, StatusError,
 };
 use imsdk_protocol::{
     close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
@@ -40,15 +40,6 @@ impl Drop for Session {
     }
 }
 
-/// How a logged-in session ended, for the store.
-enum Ending {
-    /// The store already removed the session (kick, replacement).
-    Removed(Ended),
-    Lost(Ended),
-    /// Server shutdown: state is going away, no notifications.
-    Shutdown,
-}
-
 /// Serves one upgraded connection until it closes.
 pub async fn serve(conn: Conn, shared: Arc<ServerState>, peer: IpAddr) {
     let empty = tracing::field::Empty;
@@ -61,15 +52,10 @@ async fn serve_logged(conn: Conn, shared: Arc<ServerState>, peer: IpAddr) {
     if let Some(session) = login(&mut conn, &shared, peer).await {
         let (user_id, info) = (session.user_id.clone(), session.info.clone());
         let (app, sid) = (session.app.clone(), session.sid);
-        let how = match session.run(&mut conn, &shared).await {
-            Ending::Lost(how) => {
-                app.end_session(&user_id, sid, false).await;
-                how
-            }
-            Ending::Removed(how) => how,
-            // Gone for good for whoever watches the webhook; the store keeps no state across a stop.
-            Ending::Shutdown => Ended::LinkClosed,
-        };
+        let how = session.run(&mut conn, &shared).await;
+        if how.lost() {
+            app.end_session(&user_id, sid, false).await;
+        }
         shared.ops.ended(&app, &info, how);
     }
 }
@@ -285,7 +271,7 @@ async fn admit(
 }
 
 impl Session {
-    async fn run(mut self, conn: &mut Conn, shared: &ServerState) -> Ending {
+    async fn run(mut self, conn: &mut Conn, shared: &ServerState) -> SessionEnd {
         let timeout = Duration::from_secs(self.app.cfg().heartbeat_timeout_s);
         let liveness = tokio::time::sleep(timeout);
         tokio::pin!(liveness);
@@ -308,11 +294,11 @@ impl Session {
                 reason = &mut ended => return self.end_by_store(conn, reason).await,
                 _ = &mut stopping => {
                     conn.close(close::GOING_AWAY, "server shutting down").await;
-                    return Ending::Shutdown;
+                    return SessionEnd::Shutdown;
                 }
                 _ = &mut liveness => {
                     conn.close(close::HEARTBEAT_TIMEOUT, "no frame within the heartbeat timeout").await;
-                    return Ending::Lost(Ended::TimedOut);
+                    return SessionEnd::TimedOut;
                 }
                 _ = &mut sig_check => {
                     if crate::store::unix_now() <= self.sig_expires_at {
@@ -322,11 +308,11 @@ impl Session {
                     let desc = "UserSig expired".to_owned();
                     conn.send(&ServerFrame::UserSigExpired { code: code::USERSIG_EXPIRED, desc }).await;
                     conn.close(close::USER_SIG_EXPIRED, "UserSig expired").await;
-                    return Ending::Lost(Ended::LinkClosed);
+                    return SessionEnd::LinkClosed;
                 }
                 more = outbox.next(&mut taken) => {
                     if !more {
-                        return Ending::Removed(Ended::Displaced);
+                        return SessionEnd::Displaced;
                     }
                     let statuses = crate::store::push_frames(&mut taken, &mut frames);
                     let write = conn.send_batch(&mut frames);
@@ -343,7 +329,7 @@ impl Session {
                             Err(reply) => (reply, None),
                         },
                         Incoming::Control => continue,
-                        Incoming::Closed => return Ending::Lost(Ended::LinkClosed),
+                        Incoming::Closed => return SessionEnd::LinkClosed,
                     };
                     let write = conn.send(&reply);
                     match race(write, &mut ended, &mut stopping, self.stall).await {
@@ -360,27 +346,27 @@ impl Session {
     }
 
     /// How the session ends when a write did not simply succeed.
-    async fn after(&self, conn: &mut Conn, raced: Raced<bool>) -> Ending {
+    async fn after(&self, conn: &mut Conn, raced: Raced<bool>) -> SessionEnd {
         match raced {
             Raced::Written(true) => unreachable!("only called when the write did not succeed"),
-            Raced::Written(false) => Ending::Lost(Ended::LinkClosed),
+            Raced::Written(false) => SessionEnd::LinkClosed,
             Raced::Ended(reason) => self.end_by_store(conn, reason).await,
             Raced::Stopping => {
                 conn.close(close::GOING_AWAY, "server shutting down").await;
-                Ending::Shutdown
+                SessionEnd::Shutdown
             }
             Raced::Stalled => {
                 conn.close(close::SLOW_CONSUMER, "the client stopped reading")
                     .await;
-                Ending::Lost(Ended::SlowConsumer)
+                SessionEnd::SlowConsumer
             }
         }
     }
 
-    /// The store ended this session: tell the client why and close.
-    async fn end_by_store(&self, conn: &mut Conn, reason: EndReason) -> Ending {
+    /// The store ended this session: tell the client why and close. The reason is how it ended.
+    async fn end_by_store(&self, conn: &mut Conn, reason: SessionEnd) -> SessionEnd {
         match reason {
-            EndReason::Kicked => {
+            SessionEnd::Kicked => {
                 let desc = "kicked offline by another login on the same platform".to_owned();
                 conn.send(&ServerFrame::KickedOffline {
                     code: code::LOGIN_KICKED_OFF_BY_OTHER,
@@ -389,23 +375,29 @@ impl Session {
                 .await;
                 conn.close(close::KICKED_OFFLINE, "kicked offline by another login")
                     .await;
-                Ending::Removed(Ended::Displaced)
             }
-            EndReason::Replaced => {
+            SessionEnd::Replaced => {
                 conn.close(1000, "replaced by a new login of the same instance")
                     .await;
-                Ending::Removed(Ended::Displaced)
             }
-            EndReason::SlowConsumer => {
+            SessionEnd::SlowConsumer => {
                 conn.close(close::SLOW_CONSUMER, "outbound queue over its limits")
                     .await;
-                Ending::Lost(Ended::SlowConsumer)
+            }
+            // Not reasons the store gives (`SessionCtl::end`).
+            SessionEnd::LoggedOut
+            | SessionEnd::LinkClosed
+            | SessionEnd::TimedOut
+            | SessionEnd::Displaced
+            | SessionEnd::Shutdown => {
+                conn.close(1000, "ended by the server").await;
             }
         }
+        reason
     }
 
     /// Answers one request: the reply to write, and for a logout how the session then ends.
-    async fn handle(&mut self, frame: ClientFrame) -> (ServerFrame, Option<Ending>) {
+    async fn handle(&mut self, frame: ClientFrame) -> (ServerFrame, Option<SessionEnd>) {
         let (id, kind, started) = (frame.id(), frame_kind(&frame), std::time::Instant::now());
         let app = &self.app;
         let user = self.user_id.as_str();
@@ -414,7 +406,7 @@ impl Session {
             ClientFrame::Login { .. } => Err(StatusError::new(code::INVALID_PARAMETERS)),
             ClientFrame::Logout { .. } => {
                 app.end_session(user, self.sid, true).await;
-                ending = Some(Ending::Removed(Ended::LoggedOut));
+                ending = Some(SessionEnd::LoggedOut);
                 Ok(None)
             }
             ClientFrame::Heartbeat { .. } => Ok(serde_json::to_value(HeartbeatReply {
@@ -460,7 +452,7 @@ impl Session {
 enum Raced<T> {
     /// The write finished with this result.
     Written(T),
-    Ended(EndReason),
+    Ended(SessionEnd),
     Stopping,
     /// The socket took no write for the slow-consumer timeout: the client stopped reading.
     Stalled,
@@ -470,7 +462,7 @@ enum Raced<T> {
 /// deadline: a client that stops reading cannot hold the session (or the server's shutdown).
 async fn race<T>(
     write: impl std::future::Future<Output = T>,
-    ended: &mut std::pin::Pin<&mut impl std::future::Future<Output = EndReason>>,
+    ended: &mut std::pin::Pin<&mut impl std::future::Future<Output = SessionEnd>>,
     stopping: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     stall: Duration,
 ) -> Raced<T> {

@@ -15,7 +15,7 @@ mod settings;
 
 use crate::config::{Config, LoginPolicy, ServerSettings};
 use crate::store::live::{LiveConfig, Monitor};
-use crate::store::{rules, App, EndReason, Frame, Hub, OpenError, StatusError, StatusPush, Store};
+use crate::store::{rules, App, Frame, Hub, OpenError, SessionEnd, StatusError, StatusPush, Store};
 use imsdk_protocol::{code, encode, ServerFrame, UserStatus};
 use redis::aio::ConnectionManager;
 use scripts::Scripts;
@@ -248,9 +248,9 @@ impl ClusterApp {
     /// Ends a local session displaced by another login (`"kick"`: 6208, else replaced).
     fn end_local(&self, user: &str, sid: u64, reason: &str) {
         let reason = if reason == "kick" {
-            EndReason::Kicked
+            SessionEnd::Kicked
         } else {
-            EndReason::Replaced
+            SessionEnd::Replaced
         };
         self.hub.end(user, sid, reason);
     }

@@ -2,7 +2,7 @@
 
 use super::webhook::{Action, StateEvent, Target};
 use super::Ops;
-use crate::store::App;
+use crate::store::{App, SessionEnd};
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -13,20 +13,6 @@ pub struct SessionInfo {
     pub user_id: String,
     pub platform: String,
     pub peer: IpAddr,
-}
-
-/// How a logged-in session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ended {
-    LoggedOut,
-    /// The connection closed or failed (`LinkClose`).
-    LinkClosed,
-    /// No frame within the heartbeat timeout (`TimeOut`).
-    TimedOut,
-    /// Cut off for not reading its pushes (counted as a queue drop; `LinkClose`).
-    SlowConsumer,
-    /// Kicked or replaced by another login: no event (the new login is one).
-    Displaced,
 }
 
 impl Ops {
@@ -59,18 +45,22 @@ impl Ops {
         tracing::info!(code, "login refused");
     }
 
-    pub fn ended(&self, app: &App, s: &SessionInfo, how: Ended) {
+    pub fn ended(&self, app: &App, s: &SessionInfo, how: SessionEnd) {
         self.metrics.online(s.sdk_app_id, -1);
         tracing::debug!(?how, "session ended");
         let action = match how {
-            Ended::LoggedOut => Action::Logout,
-            Ended::TimedOut => Action::Disconnect { timed_out: true },
-            Ended::LinkClosed => Action::Disconnect { timed_out: false },
-            Ended::SlowConsumer => {
+            SessionEnd::LoggedOut => Action::Logout,
+            SessionEnd::TimedOut => Action::Disconnect { timed_out: true },
+            // Gone for good for whoever watches the webhook.
+            SessionEnd::LinkClosed | SessionEnd::Shutdown => {
+                Action::Disconnect { timed_out: false }
+            }
+            SessionEnd::SlowConsumer => {
                 self.metrics.drop_counted("session");
                 Action::Disconnect { timed_out: false }
             }
-            Ended::Displaced => return,
+            // The new login is the event.
+            SessionEnd::Kicked | SessionEnd::Replaced | SessionEnd::Displaced => return,
         };
         self.event(app, s, action);
     }

@@ -18,7 +18,8 @@ pub struct Account {
     sub_ops: tokio::sync::Mutex<()>,
 }
 
-/// How the account's last session ended.
+/// What the account keeps of how its last session ended ([`super::SessionEnd`] reduced to what
+/// its status needs: a logout, or any other end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LastEnd {
     /// Never logged in, or the last session logged out: UNLOGINED.
@@ -27,9 +28,9 @@ pub enum LastEnd {
     Disconnected,
 }
 
-/// One online session of the account.
+/// One online session of the account (who it is for metrics and webhooks: `ops::events::SessionInfo`).
 #[derive(Debug, Clone)]
-pub struct SessionInfo {
+pub struct OpenSession {
     pub sid: u64,
     pub platform: String,
     pub instance_id: String,
@@ -45,7 +46,7 @@ pub struct Rates {
 
 #[derive(Debug)]
 pub struct AccountState {
-    pub sessions: Vec<SessionInfo>,
+    pub sessions: Vec<OpenSession>,
     pub last_end: LastEnd,
     pub custom_status: String,
     /// Users this account subscribed to, oldest first.

@@ -3,11 +3,12 @@
 //! directory is set. A change of durable data is written first and applied in memory once it is on
 //! disk, so a failed write changes nothing; status changes never touch the disk.
 
-use super::account::{Account, AccountState, LastEnd, SessionInfo};
+use super::account::{Account, AccountState, LastEnd, OpenSession};
 use super::durable::{Db, Loaded, Op};
-use super::fanout::{EndReason, StatusPush};
+use super::fanout::StatusPush;
 use super::hub::{Hub, HubSession};
 use super::live::{LiveConfig, Monitor};
+use super::SessionEnd;
 use super::StatusError;
 use super::{rules, unix_now_ms, AppStore, Login, Presence, RateOp};
 use crate::config::{LoginPolicy, Settings};
@@ -264,14 +265,14 @@ impl AppStore for Embedded {
             .ok_or(StatusError::new(code::ACCOUNT_NOT_FOUND))?;
         let one_per_platform = self.cfg.get().login_policy == LoginPolicy::OnePerPlatform;
         let stop_clock = self.mutate(&acc, |st| {
-            let displaced: Vec<(u64, EndReason)> = st
+            let displaced: Vec<(u64, SessionEnd)> = st
                 .sessions
                 .iter()
                 .filter_map(|s| {
                     if s.instance_id == login.instance_id {
-                        Some((s.sid, EndReason::Replaced))
+                        Some((s.sid, SessionEnd::Replaced))
                     } else if one_per_platform && s.platform == login.platform {
-                        Some((s.sid, EndReason::Kicked))
+                        Some((s.sid, SessionEnd::Kicked))
                     } else {
                         None
                     }
@@ -281,7 +282,7 @@ impl AppStore for Embedded {
             let clock_runs = st.sessions.is_empty() && !st.subscriptions.is_empty();
             st.sessions
                 .retain(|s| !displaced.iter().any(|(sid, _)| *sid == s.sid));
-            st.sessions.push(SessionInfo {
+            st.sessions.push(OpenSession {
                 sid: login.link.sid,
                 platform: login.platform.clone(),
                 instance_id: login.instance_id.clone(),

@@ -3,6 +3,7 @@
 //! ends it (kick, replacement, slow consumer).
 
 use super::lock;
+use super::SessionEnd;
 use imsdk_protocol::UserStatus;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,28 +13,17 @@ use tokio::sync::Notify;
 /// An encoded text frame. Cloning shares the bytes: a status change is encoded once for all recipients.
 pub type Frame = axum::extract::ws::Utf8Bytes;
 
-/// Why the store ends a session from outside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// Another login on the same platform took its place (6208, close 4001).
-    Kicked,
-    /// A re-login with the same instance id took its place (close 1000, no push).
-    Replaced,
-    /// Its outbox passed its entry cap or byte budget, or its socket made no progress for the
-    /// slow-consumer timeout (close 4003).
-    SlowConsumer,
-}
-
 /// The store's side of a session's control channel; the session task waits on it.
 #[derive(Debug, Default)]
 pub struct SessionCtl {
-    end: Mutex<Option<EndReason>>,
+    end: Mutex<Option<SessionEnd>>,
     notify: Notify,
 }
 
 impl SessionCtl {
-    /// Asks the session to end; the first reason wins.
-    pub fn end(&self, reason: EndReason) {
+    /// Asks the session to end (the store: [`SessionEnd::Kicked`], [`SessionEnd::Replaced`] or
+    /// [`SessionEnd::SlowConsumer`]); the first reason wins.
+    pub fn end(&self, reason: SessionEnd) {
         let mut end = lock(&self.end);
         if end.is_none() {
             *end = Some(reason);
@@ -42,7 +32,7 @@ impl SessionCtl {
     }
 
     /// Waits until [`SessionCtl::end`] was called and returns the reason.
-    pub async fn ended(&self) -> EndReason {
+    pub async fn ended(&self) -> SessionEnd {
         loop {
             if let Some(r) = *lock(&self.end) {
                 return r;
@@ -66,7 +56,7 @@ impl SessionLink {
     /// slow consumer.
     pub fn deliver(&self, push: &StatusPush) {
         if self.outbox.push(Item::Status(push.clone())).is_err() {
-            self.ctl.end(EndReason::SlowConsumer);
+            self.ctl.end(SessionEnd::SlowConsumer);
         }
     }
 
@@ -74,7 +64,7 @@ impl SessionLink {
     /// cluster node's catch-up).
     pub fn deliver_frame(&self, frame: &Frame) {
         if self.outbox.push(Item::Frame(frame.clone())).is_err() {
-            self.ctl.end(EndReason::SlowConsumer);
+            self.ctl.end(SessionEnd::SlowConsumer);
         }
     }
 }

@@ -2,7 +2,8 @@
 //! stores use it: the embedded store delivers a change to its recipients here directly, a cluster
 //! node delivers here what it hears from Redis.
 
-use super::fanout::{EndReason, Frame, SessionLink, StatusPush};
+use super::fanout::{Frame, SessionLink, StatusPush};
+use super::SessionEnd;
 use dashmap::DashMap;
 
 /// One session of this node.
@@ -39,7 +40,7 @@ impl Hub {
     }
 
     /// Removes a session displaced by another login and tells it why.
-    pub fn end(&self, user: &str, sid: u64, reason: EndReason) {
+    pub fn end(&self, user: &str, sid: u64, reason: SessionEnd) {
         if let Some(gone) = self.remove(user, sid) {
             gone.link.ctl.end(reason);
         }

@@ -10,6 +10,7 @@ mod account;
 mod app;
 pub mod durable;
 mod embedded;
+mod ending;
 mod error;
 mod fanout;
 mod hub;
@@ -19,10 +20,10 @@ mod rate;
 pub mod rules;
 
 pub use app::{App, Login, Presence};
+pub use ending::SessionEnd;
 pub use error::{describe, StatusError};
 pub use fanout::{
-    frames as push_frames, EndReason, Frame, Outbox, OutboxLimits, SessionCtl, SessionLink,
-    StatusPush,
+    frames as push_frames, Frame, Outbox, OutboxLimits, SessionCtl, SessionLink, StatusPush,
 };
 pub use hub::{Hub, HubSession};
 
