@@ -91,6 +91,61 @@ impl ClientFrame {
             | ClientFrame::UnsubscribeUserStatus { id, .. } => *id,
         }
     }
+
+    /// The login request, if this is a login frame; any other frame comes back as it was.
+    pub fn into_login(self) -> Result<LoginRequest, ClientFrame> {
+        match self {
+            ClientFrame::Login {
+                id,
+                version,
+                sdk_app_id,
+                user_id,
+                user_sig,
+                platform,
+                instance_id,
+            } => Ok(LoginRequest {
+                id,
+                version,
+                sdk_app_id,
+                user_id,
+                user_sig,
+                platform,
+                instance_id,
+            }),
+            other => Err(other),
+        }
+    }
+}
+
+/// The fields of a login frame ([`ClientFrame::Login`]): what the library sends and the server
+/// admits. Converts to and from the frame; the wire form is the frame's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginRequest {
+    /// The request id that the login reply will carry.
+    pub id: u64,
+    /// The client's [`PROTOCOL_VERSION`].
+    pub version: u32,
+    pub sdk_app_id: u64,
+    pub user_id: String,
+    pub user_sig: String,
+    /// Platform name as Tencent reports it in `user_status_online_devices`.
+    pub platform: String,
+    /// Stable per SDK instance (a re-login with it replaces the old session).
+    pub instance_id: String,
+}
+
+impl From<LoginRequest> for ClientFrame {
+    fn from(r: LoginRequest) -> ClientFrame {
+        ClientFrame::Login {
+            id: r.id,
+            version: r.version,
+            sdk_app_id: r.sdk_app_id,
+            user_id: r.user_id,
+            user_sig: r.user_sig,
+            platform: r.platform,
+            instance_id: r.instance_id,
+        }
+    }
 }
 
 /// A frame sent by the server.
@@ -195,6 +250,27 @@ pub fn encode<T: Serialize>(frame: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_request_is_the_login_frame() {
+        let request = LoginRequest {
+            id: 7,
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1400000001,
+            user_id: "u1".into(),
+            user_sig: "sig".into(),
+            platform: "Windows".into(),
+            instance_id: "i1".into(),
+        };
+        let frame = ClientFrame::from(request.clone());
+        assert_eq!(
+            encode(&frame),
+            r#"{"op":"login","id":7,"version":1,"sdk_app_id":1400000001,"user_id":"u1","user_sig":"sig","platform":"Windows","instance_id":"i1"}"#
+        );
+        assert_eq!(frame.into_login(), Ok(request));
+        let other = ClientFrame::Heartbeat { id: 3 };
+        assert_eq!(other.clone().into_login(), Err(other));
+    }
 
     #[test]
     fn client_frames_round_trip_with_op_tags() {

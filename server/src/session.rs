@@ -8,7 +8,8 @@ use crate::store::{
     App, Login, Outbox, OutboxLimits, SessionCtl, SessionEnd, SessionLink, StatusError,
 };
 use imsdk_protocol::{
-    close, code, ClientFrame, HeartbeatReply, LoginReply, ServerFrame, PROTOCOL_VERSION,
+    close, code, ClientFrame, HeartbeatReply, LoginReply, LoginRequest, ServerFrame,
+    PROTOCOL_VERSION,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -93,30 +94,17 @@ async fn login(conn: &mut Conn, shared: &ServerState, peer: IpAddr) -> Option<Se
             return None;
         }
     };
-    let ClientFrame::Login {
-        id,
-        version,
-        sdk_app_id,
-        user_id,
-        user_sig,
-        platform,
-        instance_id,
-    } = frame
-    else {
-        conn.reply(frame.id(), code::SDK_NOT_LOGGED_IN, "log in first", None)
-            .await;
-        conn.close(close::PROTOCOL_ERROR, "request before login")
-            .await;
-        return None;
+    let request = match frame.into_login() {
+        Ok(request) => request,
+        Err(frame) => {
+            conn.reply(frame.id(), code::SDK_NOT_LOGGED_IN, "log in first", None)
+                .await;
+            conn.close(close::PROTOCOL_ERROR, "request before login")
+                .await;
+            return None;
+        }
     };
-    let request = LoginRequest {
-        version,
-        sdk_app_id,
-        user_id,
-        user_sig,
-        platform,
-        instance_id,
-    };
+    let (id, sdk_app_id) = (request.id, request.sdk_app_id);
     match admit(shared, peer, request).await {
         Ok((session, heartbeat_timeout_s)) => {
             let limits = &session.app.cfg().limits;
@@ -150,22 +138,13 @@ async fn login(conn: &mut Conn, shared: &ServerState, peer: IpAddr) -> Option<Se
 }
 
 /// Checks a login and registers the session with its account.
-/// The fields of a login frame.
-struct LoginRequest {
-    version: u32,
-    sdk_app_id: u64,
-    user_id: String,
-    user_sig: String,
-    platform: String,
-    instance_id: String,
-}
-
 async fn admit(
     shared: &ServerState,
     peer: IpAddr,
     request: LoginRequest,
 ) -> Result<(Session, u64), StatusError> {
     let LoginRequest {
+        id: _,
         version,
         sdk_app_id,
         user_id,

@@ -17,7 +17,7 @@ use super::requests::Pending;
 use super::{Ended, Worker, SOCKET};
 use crate::dispatch::{Event, Reply};
 use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
-use imsdk_protocol::{code, ClientFrame, PROTOCOL_VERSION};
+use imsdk_protocol::{code, ClientFrame, LoginRequest, PROTOCOL_VERSION};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -61,29 +61,6 @@ impl Link {
             Link::Online { next_heartbeat, .. } => Some(*next_heartbeat),
             Link::Backoff { until } => Some(*until),
             Link::Idle | Link::LoggingIn { .. } => None,
-        }
-    }
-}
-
-/// The login frame's fields; the request id comes when it is sent.
-struct LoginFrame {
-    sdk_app_id: u64,
-    user_id: String,
-    user_sig: String,
-    platform: String,
-    instance_id: String,
-}
-
-impl LoginFrame {
-    fn with_id(self, id: u64) -> ClientFrame {
-        ClientFrame::Login {
-            id,
-            version: PROTOCOL_VERSION,
-            sdk_app_id: self.sdk_app_id,
-            user_id: self.user_id,
-            user_sig: self.user_sig,
-            platform: self.platform,
-            instance_id: self.instance_id,
         }
     }
 }
@@ -165,7 +142,10 @@ impl Worker {
             }
         };
         let cfg = &self.inst.config;
-        let frame = LoginFrame {
+        // The request id comes when it is sent.
+        let login = LoginRequest {
+            id: 0,
+            version: PROTOCOL_VERSION,
             sdk_app_id: cfg.sdk_app_id,
             user_id: session.user_id.clone(),
             user_sig: session.user_sig.clone(),
@@ -173,7 +153,10 @@ impl Worker {
             instance_id: self.instance_id.clone(),
         };
         self.link = Link::LoggingIn { conn, reply };
-        self.send_request(move |id| frame.with_id(id), Pending::Login);
+        self.send_request(
+            move |id| ClientFrame::from(LoginRequest { id, ..login }),
+            Pending::Login,
+        );
     }
 
     /// Opening → (`kTIMConnectFailed`) Idle with the host's `TIMLogin` answered `code` (9508
