@@ -1,5 +1,7 @@
-//! The "console": apps and their settings, read from a TOML file (`[[app]]` tables) or the embedded
-//! development default.
+//! The configuration: the server's settings (`[server]`) and its apps with their settings (`[[app]]`
+//! tables, as Tencent's console would hold them), read from a TOML file or the embedded development
+//! default; [`Settings`] is the part of an app that the web console changes at runtime. The bottom
+//! layer of the server: it imports nothing of the server (docs/ARCHITECTURE.md).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

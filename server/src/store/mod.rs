@@ -2,7 +2,9 @@
 //! over one store interface ([`AppStore`]) with two implementations:
 //! - [`embedded`] (the default): presence in memory, sharded per account (no global lock on the
 //!   hot path); durable data in SQLite ([`durable`]) when a data directory is set;
-//! - [`crate::cluster`] (`--redis`): everything in Redis, shared by the nodes of a cluster.
+//! - the crate's `cluster` module (`--redis`): everything in Redis, shared by the nodes of a
+//!   cluster; it implements [`AppStore`] and builds its [`Store`] itself (`cluster::open`): the
+//!   store never imports it.
 //!
 //! Both deliver pushes to this node's sessions through one [`Hub`].
 
