@@ -28,6 +28,9 @@ echo "== lints: rustfmt and clippy (warnings are errors; the library also docume
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== library layers: imports in src/ only point down (docs/ARCHITECTURE.md)"
+bash scripts/check-layers-lib.sh
+
 echo "== web console: committed build (server/console-dist) matches console/ sources"
 (cd console && npm ci --no-audit --no-fund)
 bash scripts/check-console-dist.sh
