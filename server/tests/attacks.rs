@@ -12,7 +12,7 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 /// The binary with the test app (alice, bob, carol, dave) and `server` settings as variables.
 fn spawn(server: &[(&str, &str)]) -> ServerProcess {
@@ -37,13 +37,6 @@ fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()
-}
-
-/// A TCP connection from source address `from` (any 127.x.y.z works on loopback).
-async fn tcp_from(addr: SocketAddr, from: &str) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(format!("{from}:0").parse().unwrap())?;
-    socket.connect(addr).await
 }
 
 /// Whether the server closed the connection within `bound` (EOF or reset; any answer first is

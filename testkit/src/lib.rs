@@ -5,7 +5,8 @@
 //! - [`process`]: the `imsdk-server` binary (or any server printing a "listening on" line) as a child
 //!   process, with a temporary config file and data directory.
 //! - [`inproc`] (feature `server`): the server in this process, on `127.0.0.1:0`.
-//! - [`redis`]: a throwaway `redis-server` for cluster tests.
+//! - [`redis`]: a throwaway `redis-server` for cluster tests; [`scripted`]: a fake server for one
+//!   connection that answers the login, then does what the test says.
 //! - [`ws`]: an async raw protocol client; [`peer`]: blocking ones (another device next to the
 //!   library under test).
 //! - [`http`]: HTTP requests to the REST API and the console.
@@ -22,6 +23,7 @@ pub mod inproc;
 pub mod peer;
 pub mod process;
 pub mod redis;
+pub mod scripted;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 pub mod ws;

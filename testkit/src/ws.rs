@@ -47,6 +47,25 @@ pub enum End {
     NoCloseFrame,
 }
 
+/// A TCP connection from source address `from` (any 127.x.y.z works on loopback).
+pub async fn tcp_from(addr: SocketAddr, from: &str) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(format!("{from}:0").parse().expect("a source address"))?;
+    socket.connect(addr).await
+}
+
+/// A WebSocket to the server from source address `from`; the upgrade's error (e.g. HTTP 503 over
+/// a connection cap) as is.
+pub async fn ws_from(
+    addr: SocketAddr,
+    from: &str,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, tokio_tungstenite::tungstenite::Error> {
+    let tcp = tcp_from(addr, from).await.expect("tcp connect");
+    tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(tcp))
+        .await
+        .map(|(ws, _)| ws)
+}
+
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
@@ -232,6 +251,24 @@ impl Client {
         let custom_status = custom.map(String::from);
         self.request(|id| ClientFrame::SetSelfStatus { id, custom_status })
             .await
+    }
+
+    /// Sends one `set_self_status` request (id 1) per custom status without waiting, then reads
+    /// their replies; pushes received meanwhile are dropped.
+    pub async fn set_status_pipelined(&mut self, customs: impl IntoIterator<Item = String>) {
+        let mut sent = 0;
+        for custom in customs {
+            let frame = ClientFrame::SetSelfStatus {
+                id: 1,
+                custom_status: Some(custom),
+            };
+            self.send_text(&imsdk_protocol::encode(&frame)).await;
+            sent += 1;
+        }
+        for _ in 0..sent {
+            self.reply_for(1).await;
+        }
+        self.pushes.clear();
     }
 
     pub async fn get(&mut self, ids: &[&str]) -> Reply {
