@@ -14,3 +14,18 @@ pub fn dev_config(accounts: &[&str]) -> Config {
 pub fn start(config: Config) -> ServerHandle {
     ServerHandle::start(config, "127.0.0.1:0".parse().expect("addr")).expect("server starts")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dev::{ADMIN, APP, KEY};
+
+    #[test]
+    fn the_kits_dev_app_is_the_servers() {
+        let config = super::dev_config(&["alice"]);
+        let app = &config.apps[0];
+        assert_eq!(
+            (app.sdk_app_id, app.secret_key.as_str(), app.admin.as_str()),
+            (APP, KEY, ADMIN)
+        );
+    }
+}

@@ -9,9 +9,10 @@ pub use imsdk_testkit::process::ServerProcess;
 use imsdk_testkit::process::{server_binary, ServerCommand};
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 
 /// A server TOML with the dev app, `accounts` imported and `extra` lines added to `[[app]]`.
 /// Without `data_dir` in `server_table`, the server keeps everything in memory (`data_dir = ""`).
@@ -92,10 +93,6 @@ struct ProxyState {
     /// Silence flags and both sockets of the connections opened so far.
     links: Mutex<Vec<Link>>,
 }
-
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 impl Proxy {
     pub fn start(upstream: SocketAddr) -> Proxy {
