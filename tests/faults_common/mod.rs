@@ -35,6 +35,22 @@ pub fn spawn_server(toml: &str, listen: &str) -> ServerProcess {
         .spawn()
 }
 
+/// A server with `config`, a [`Proxy`] in front of it, and the library (the recorder's listeners
+/// set, `init_extra` added to its config) logged in as alice through the proxy. (Test files using
+/// this declare `mod common;` too.)
+pub fn alice_behind_proxy(
+    config: imsdk_server::config::Config,
+    init_extra: &str,
+) -> (imsdk_server::ServerHandle, Proxy) {
+    use crate::common::{init, login, set_listeners, start_server, ws_url};
+    let server = start_server(config);
+    let proxy = Proxy::start(server.addr());
+    set_listeners();
+    assert_eq!(init(&ws_url(proxy.addr), init_extra), 0);
+    login("alice");
+    (server, proxy)
+}
+
 /// Re-runs this test binary for the single test `name` with `env`; stdout piped.
 pub fn spawn_child_test(name: &str, env: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(std::env::current_exe().expect("test exe"));
