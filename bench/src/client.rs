@@ -116,7 +116,10 @@ pub async fn login(ws: &mut Ws, i: usize, user_sig: &str) -> Result<(), String> 
 
 /// Subscribes to `follows`, 100 ids per request (the protocol's cap).
 async fn subscribe(ws: &mut Ws, follows: &[usize]) -> Result<(), String> {
-    for (n, chunk) in follows.chunks(100).enumerate() {
+    for (n, chunk) in follows
+        .chunks(imsdk_protocol::SUBSCRIBE_MAX_IDS)
+        .enumerate()
+    {
         let frame = ClientFrame::SubscribeUserStatus {
             id: 2 + n as u64,
             user_ids: chunk.iter().map(|&f| crate::proc::user(f)).collect(),
