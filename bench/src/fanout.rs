@@ -94,6 +94,18 @@ pub struct Outcome {
     pub closed_sessions: usize,
     /// Server CPU seconds spent during the run, and its RSS at the end.
     pub server: Usage,
+    /// Deliveries and latency over time, by [`BUCKET_MS`].
+    pub timeline: Vec<Bucket>,
+}
+
+/// The width of a timeline bucket.
+pub const BUCKET_MS: u32 = 250;
+
+/// What arrived in one [`BUCKET_MS`] of the run (by arrival time since the first publish).
+pub struct Bucket {
+    pub others: Latency,
+    /// At the sessions that pause (none without a [`Stall`]).
+    pub paused: Latency,
 }
 
 impl Outcome {
@@ -113,10 +125,20 @@ struct Progress {
     arrived: Notify,
 }
 
+/// One delivery.
+#[derive(Clone, Copy)]
+struct Sample {
+    /// The change's sequence number.
+    seq: u32,
+    /// Latency from the change's (intended) send time.
+    us: u32,
+    /// Arrival, since the first publish.
+    at_ms: u32,
+}
+
 /// What one session saw.
 struct Seen {
-    /// (seq, latency µs) per delivery.
-    samples: Vec<(u32, u32)>,
+    samples: Vec<Sample>,
     closed: bool,
     /// The last change number received from each followed user.
     last_nth: HashMap<usize, u64>,
@@ -153,6 +175,7 @@ pub async fn run_with(
     };
     let paused = stall.map_or(0, |s| s.sessions.min(graph.users));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let start_ns = now_ns();
     let mut publish = Vec::with_capacity(sessions.len());
     let mut drivers = Vec::with_capacity(sessions.len());
     for (i, ws) in sessions.into_iter().enumerate() {
@@ -170,11 +193,16 @@ pub async fn run_with(
             window: window.clone(),
             stop: stop_rx.clone(),
             pauses,
+            start_ns,
         };
         drivers.push(tokio::spawn(driver.run(ws)));
     }
     let before = server.usage();
-    let start_ns = now_ns();
+    if let Until::Elapsed(d) = until {
+        if d >= Duration::from_secs(10) {
+            tokio::spawn(report_progress(Arc::clone(&progress), stop_rx.clone()));
+        }
+    }
     let per_user = pace_changes(graph, pace, until, &publish, window.as_deref()).await;
     let changes: u64 = per_user.iter().sum();
     let expected = changes * graph.fanout as u64;
@@ -190,7 +218,9 @@ pub async fn run_with(
     .await;
     let after = server.usage();
     let _ = stop_tx.send(true);
-    let (mut samples, mut others) = (Vec::new(), Vec::new());
+    let mut samples: Vec<Sample> = Vec::new();
+    // Sessions 0..paused are the pausing ones: their samples come first, up to `paused_end`.
+    let mut paused_end = None;
     let (mut closed_sessions, mut stale, mut stale_paused, mut accounted) = (0, 0, 0, 0);
     for (i, d) in drivers.into_iter().enumerate() {
         let seen = d.await.map_err(|e| e.to_string())?;
@@ -203,11 +233,12 @@ pub async fn run_with(
                 stale_paused += u64::from(i < paused);
             }
         }
-        if i >= paused {
-            others.extend(seen.samples.iter().map(|&(_, us)| u64::from(us)));
+        if i == paused {
+            paused_end = Some(samples.len());
         }
         samples.extend(seen.samples);
     }
+    let paused_end = paused_end.unwrap_or(samples.len());
     let delivered = samples.len() as u64;
     let span_s = (progress
         .last_ns
@@ -215,21 +246,20 @@ pub async fn run_with(
         .saturating_sub(start_ns)) as f64
         / 1e9;
     let mut per_change = vec![0u64; changes as usize];
-    for &(seq, us) in &samples {
-        if let Some(m) = per_change.get_mut(seq as usize) {
-            *m = (*m).max(u64::from(us));
+    for s in &samples {
+        if let Some(m) = per_change.get_mut(s.seq as usize) {
+            *m = (*m).max(u64::from(s.us));
         }
     }
-    let mut lat: Vec<u64> = samples.iter().map(|&(_, us)| u64::from(us)).collect();
     Ok(Outcome {
         rate: if span_s > 0.0 {
             delivered as f64 / span_s
         } else {
             0.0
         },
-        latency: Latency::of(&mut lat),
-        others: Latency::of(&mut others),
-        all_delivered: Latency::of(&mut per_change),
+        latency: Latency::of(samples.iter().map(|s| u64::from(s.us))),
+        others: Latency::of(samples[paused_end..].iter().map(|s| u64::from(s.us))),
+        all_delivered: Latency::of(per_change),
         expected,
         delivered,
         coalesced: accounted.saturating_sub(delivered),
@@ -241,7 +271,52 @@ pub async fn run_with(
             rss_kib: after.rss_kib,
             cpu_s: after.cpu_s - before.cpu_s,
         },
+        timeline: timeline(&samples[paused_end..], &samples[..paused_end]),
     })
+}
+
+/// Latency by arrival time, in [`BUCKET_MS`] buckets.
+fn timeline(others: &[Sample], paused: &[Sample]) -> Vec<Bucket> {
+    let end = others
+        .iter()
+        .chain(paused)
+        .map(|s| s.at_ms)
+        .max()
+        .unwrap_or(0);
+    let buckets = (end / BUCKET_MS + 1) as usize;
+    let by_bucket = |samples: &[Sample]| {
+        let mut v = vec![Vec::new(); buckets];
+        for s in samples {
+            v[(s.at_ms / BUCKET_MS) as usize].push(u64::from(s.us));
+        }
+        v.into_iter().map(Latency::of)
+    };
+    by_bucket(others)
+        .zip(by_bucket(paused))
+        .map(|(others, paused)| Bucket { others, paused })
+        .collect()
+}
+
+/// Every 5 s of a long run, one line with the notifications accounted for so far.
+async fn report_progress(progress: Arc<Progress>, mut stop: watch::Receiver<bool>) {
+    let start = Instant::now();
+    let mut last = 0;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+        let now = progress.accounted.load(Ordering::Acquire);
+        crate::report::progress(
+            "load",
+            format_args!(
+                "{:.0} s: {now} notifications accounted for, {:.0}/s in the last 5 s",
+                start.elapsed().as_secs_f64(),
+                (now - last) as f64 / 5.0
+            ),
+        );
+        last = now;
+    }
 }
 
 /// Joins every user (UserSigs made beforehand), 256 handshakes at a time.
@@ -332,6 +407,8 @@ struct Driver {
     stop: watch::Receiver<bool>,
     /// Whether and when this session stops reading: the schedule and its first pause's offset.
     pauses: Option<(Stall, Duration)>,
+    /// When the run started (arrival times are relative to it).
+    start_ns: u64,
 }
 
 impl Driver {
@@ -386,8 +463,11 @@ impl Driver {
                             let last = seen.last_nth.entry(r.from).or_insert(0);
                             accounted += r.nth.saturating_sub(*last);
                             *last = (*last).max(r.nth);
-                            let us = (now.saturating_sub(r.sent_ns) / 1000) as u32;
-                            seen.samples.push((r.seq as u32, us));
+                            seen.samples.push(Sample {
+                                seq: r.seq as u32,
+                                us: (now.saturating_sub(r.sent_ns) / 1000) as u32,
+                                at_ms: (now.saturating_sub(self.start_ns) / 1_000_000) as u32,
+                            });
                         }
                         self.progress.last_ns.fetch_max(now, Ordering::AcqRel);
                         self.progress.accounted.fetch_add(accounted, Ordering::AcqRel);
@@ -405,4 +485,72 @@ impl Driver {
             }
         }
     }
+}
+
+/// A latency curve as JSON: one point per paced run, at `offered` changes/s each.
+pub fn curve_json(
+    id: &str,
+    name: &str,
+    graph: &Graph,
+    reference: serde_json::Value,
+    points: &[(f64, &Outcome)],
+) -> serde_json::Value {
+    let points: Vec<serde_json::Value> = points
+        .iter()
+        .map(|&(offered, out)| {
+            serde_json::json!({
+                "offered_changes_per_s": offered,
+                "offered_notifications_per_s": offered * graph.fanout as f64,
+                "delivered_per_s": out.rate,
+                "p50_ms": out.latency.p50_us / 1e3,
+                "p99_ms": out.latency.p99_us / 1e3,
+                "max_ms": out.latency.max_us / 1e3,
+                "lost": out.lost,
+                "coalesced": out.coalesced,
+                "closed_sessions": out.closed_sessions,
+                "server_cpu_s": out.server.cpu_s,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": id,
+        "name": name,
+        "users": graph.users,
+        "subscribers": graph.fanout,
+        "reference": reference,
+        "points": points,
+    })
+}
+
+/// A run's timeline as JSON (the stall test's picture).
+pub fn timeline_json(id: &str, name: &str, out: &Outcome, stall: &Stall) -> serde_json::Value {
+    let lat = |l: &Latency| {
+        serde_json::json!({
+            "count": l.count, "p50_ms": l.p50_us / 1e3, "p99_ms": l.p99_us / 1e3,
+            "max_ms": l.max_us / 1e3,
+        })
+    };
+    let buckets: Vec<serde_json::Value> = out
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            serde_json::json!({
+                "t_s": (i as u32 * BUCKET_MS) as f64 / 1e3,
+                "others": lat(&b.others),
+                "paused": lat(&b.paused),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": id,
+        "name": name,
+        "bucket_ms": BUCKET_MS,
+        "paused_sessions": stall.sessions,
+        "pause_ms": stall.pause.as_millis() as u64,
+        "every_ms": stall.every.as_millis() as u64,
+        "closed_sessions": out.closed_sessions,
+        "stale": out.stale,
+        "buckets": buckets,
+    })
 }

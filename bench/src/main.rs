@@ -12,47 +12,113 @@ mod stats;
 mod storage;
 mod suite;
 
+use clap::{Parser, Subcommand};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: imsdk-bench <all|idle|storm|fanout|paced|burst|stall|library> [--smoke|--short|--long] [options]
-  all        every benchmark, one table            (default --short; --long: full sizes)
-  idle       idle sessions: server RSS per session   --sessions N
-  storm      sessions logging in at once             --sessions N
-  fanout     baseline max, our max, ours at 80%      --users N --subs N --seconds N [--rate CHANGES/S]
-  paced      our server alone at a fixed rate      --rate CHANGES/S --users N --subs N --seconds N
-  burst      one change to N subscribers, repeated   --subs N --changes N
-  stall      a tenth of the subscribers stop reading 500 ms every 5 s, at 50% of our max
-                                                     --users N --subs N --seconds N [--rate CHANGES/S]
-  library    call return, A→B latency, RSS (runs target/<profile>/examples/bench)  --changes N
-  storage    durable import, subscribe storm, restart; storm/fan-out/burst in memory vs on disk
-                                                     --accounts N --users N --sessions N --seconds N
-The server under test is imsdk-server next to this binary (build both with --release).";
+#[derive(Parser)]
+#[command(
+    name = "imsdk-bench",
+    version,
+    about = "Benchmarks of imsdk-server and the ImSDK library (docs/BENCHMARKS.md)",
+    after_help = "The server under test is imsdk-server next to this binary (build both with --release)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every benchmark, one table (default --short; --long: the targets' sizes)
+    All(Args),
+    /// Idle sessions: server RSS per session [--sessions]
+    Idle(Args),
+    /// Sessions logging in at once [--sessions]
+    Storm(Args),
+    /// The baseline's and our maximum, then our latency curve at fractions of the baseline's
+    /// maximum [--users --subs --seconds]
+    Fanout(Args),
+    /// Our server alone at one fixed rate [--rate CHANGES/S --users --subs --seconds]
+    Paced(Args),
+    /// The ring: users each followed by the next --subs, open-loop publishers, latency from the
+    /// intended send time, at rising rates up to 100,000 notifications/s [--users --subs --seconds]
+    Ring(Args),
+    /// One change to N subscribers, repeated [--subs --changes]
+    Burst(Args),
+    /// A tenth of the subscribers stop reading 500 ms every 5 s, at 50% of our maximum
+    /// [--users --subs --seconds --rate]
+    Stall(Args),
+    /// Call return, A→B latency, RSS (runs target/<profile>/examples/bench) [--changes]
+    Library(Args),
+    /// Durable import, subscribe storm, restart; storm/fan-out/burst in memory vs on disk
+    /// [--accounts --users --sessions --seconds]
+    Storage(Args),
+    /// The baseline broadcast server the fan-out benchmarks compare against (spawned by them)
+    #[command(hide = true)]
+    BaselineServer {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+struct Args {
+    /// Tiny sizes (CI: proves the benchmarks run, judges nothing)
+    #[arg(long, group = "size")]
+    smoke: bool,
+    /// Short sizes (the default)
+    #[arg(long, group = "size")]
+    short: bool,
+    /// The targets' sizes
+    #[arg(long, group = "size")]
+    long: bool,
+    #[arg(long)]
+    sessions: Option<usize>,
+    #[arg(long)]
+    users: Option<usize>,
+    #[arg(long)]
+    subs: Option<usize>,
+    #[arg(long)]
+    seconds: Option<usize>,
+    #[arg(long)]
+    changes: Option<usize>,
+    /// Changes per second (all publishers together)
+    #[arg(long)]
+    rate: Option<usize>,
+    #[arg(long)]
+    accounts: Option<usize>,
+    /// Also write the results (the table, latency curves and timelines) as JSON to this file
+    /// (scripts/plot.py draws docs/img/ from it)
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    if cmd == "baseline-server" {
-        let listen = args.get(2).map_or("127.0.0.1:0", String::as_str);
-        return match baseline::run(listen) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("baseline-server: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    let opts = match Options::parse(&args[1..]) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("imsdk-bench: {e}\n{USAGE}");
-            return ExitCode::from(2);
+    let cli = Cli::parse();
+    let (name, args) = match cli.command {
+        Command::BaselineServer { listen } => {
+            return match baseline::run(&listen) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("baseline-server: {e}");
+                    ExitCode::FAILURE
+                }
+            };
         }
+        Command::All(a) => ("all", a),
+        Command::Idle(a) => ("idle", a),
+        Command::Storm(a) => ("storm", a),
+        Command::Fanout(a) => ("fanout", a),
+        Command::Paced(a) => ("paced", a),
+        Command::Ring(a) => ("ring", a),
+        Command::Burst(a) => ("burst", a),
+        Command::Stall(a) => ("stall", a),
+        Command::Library(a) => ("library", a),
+        Command::Storage(a) => ("storage", a),
     };
+    let opts = Options::from(&args);
     let fd_limit = proc::raise_fd_limit();
     let threads = std::env::var("IMSDK_BENCH_THREADS")
         .ok()
@@ -69,23 +135,27 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(suite::run(cmd, &opts, fd_limit));
-    match result {
-        Ok((rows, errors)) => {
-            report::print(&rows, opts.profile != Profile::Smoke);
-            for e in &errors {
-                eprintln!("imsdk-bench: {e}");
-            }
-            if errors.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+    let results = match runtime.block_on(suite::run(name, &opts, fd_limit)) {
+        Ok(results) => results,
         Err(e) => {
-            eprintln!("imsdk-bench: {e}\n{USAGE}");
-            ExitCode::from(2)
+            eprintln!("imsdk-bench: {e}");
+            return ExitCode::from(2);
         }
+    };
+    results.print(opts.profile != Profile::Smoke);
+    if let Some(path) = &args.json {
+        if let Err(e) = std::fs::write(path, results.to_json()) {
+            eprintln!("imsdk-bench: {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    for e in &results.errors {
+        eprintln!("imsdk-bench: {e}");
+    }
+    if results.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -97,35 +167,37 @@ pub enum Profile {
     Long,
 }
 
+/// The run size and the sizes given on the command line, by name.
 pub struct Options {
     pub profile: Profile,
-    values: HashMap<String, usize>,
+    values: HashMap<&'static str, usize>,
+}
+
+impl From<&Args> for Options {
+    fn from(a: &Args) -> Options {
+        let profile = match (a.smoke, a.long) {
+            (true, _) => Profile::Smoke,
+            (_, true) => Profile::Long,
+            _ => Profile::Short,
+        };
+        let given = [
+            ("sessions", a.sessions),
+            ("users", a.users),
+            ("subs", a.subs),
+            ("seconds", a.seconds),
+            ("changes", a.changes),
+            ("rate", a.rate),
+            ("accounts", a.accounts),
+        ];
+        let values = given
+            .into_iter()
+            .filter_map(|(name, v)| Some((name, v?)))
+            .collect();
+        Options { profile, values }
+    }
 }
 
 impl Options {
-    fn parse(args: &[String]) -> Result<Options, String> {
-        let mut profile = Profile::Short;
-        let mut values = HashMap::new();
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            match arg.as_str() {
-                "--smoke" => profile = Profile::Smoke,
-                "--short" => profile = Profile::Short,
-                "--long" => profile = Profile::Long,
-                name @ ("--sessions" | "--users" | "--subs" | "--seconds" | "--changes"
-                | "--rate" | "--accounts") => {
-                    let value = it
-                        .next()
-                        .and_then(|v| v.parse().ok())
-                        .ok_or(format!("{name} needs a number"))?;
-                    values.insert(name.trim_start_matches('-').to_owned(), value);
-                }
-                other => return Err(format!("unknown argument {other:?}")),
-            }
-        }
-        Ok(Options { profile, values })
-    }
-
     /// The value given on the command line, else the profile's default.
     pub fn get(&self, name: &str, [smoke, short, long]: [usize; 3]) -> usize {
         self.values
@@ -136,5 +208,10 @@ impl Options {
                 Profile::Short => short,
                 Profile::Long => long,
             })
+    }
+
+    /// Whether `name` was given on the command line.
+    pub fn given(&self, name: &str) -> bool {
+        self.values.contains_key(name)
     }
 }

@@ -187,6 +187,63 @@ async fn idle_and_slow_connections_are_closed_and_counted_per_address() {
     let _alice = Client::login(addr, "alice", "Linux", "a").await;
 }
 
+/// The total cap (`max_open_connections`) holds when every connection comes from a different
+/// address (no per-address cap is reached): the connections over it hear 503 and are closed at
+/// once, and a place freed is served again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_total_connection_cap_holds_across_addresses() {
+    let server = spawn(&[
+        ("IMSDK_SERVER_MAX_OPEN_CONNECTIONS", "40"),
+        ("IMSDK_SERVER_HEADER_READ_TIMEOUT_S", "60"),
+    ]);
+    let addr = server.addr;
+    let mut conns = Vec::new();
+    for i in 0..60 {
+        conns.push(
+            tcp_from(addr, &format!("127.0.20.{}", 1 + i))
+                .await
+                .unwrap(),
+        );
+    }
+    // The first 40 are held open (idle, within the header timeout); the 20 after are refused.
+    // All watched at once for a second.
+    let watched: Vec<_> = conns
+        .into_iter()
+        .map(|mut tcp| {
+            tokio::spawn(async move {
+                let closed = closed_within(&mut tcp, Duration::from_secs(1)).await;
+                (closed, tcp)
+            })
+        })
+        .collect();
+    let (mut refused, mut held) = (Vec::new(), Vec::new());
+    for (i, w) in watched.into_iter().enumerate() {
+        let (closed, tcp) = w.await.unwrap();
+        match closed {
+            true => refused.push(i),
+            false => held.push(tcp),
+        }
+    }
+    assert_eq!(refused, (40..60).collect::<Vec<_>>(), "closed: {refused:?}");
+    let healthz = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        http_status(addr, healthz.clone()).await,
+        503,
+        "over the cap: a short 503"
+    );
+    // One place freed: the next connection is served (the server sees the close shortly after).
+    drop(held.pop());
+    let deadline = Instant::now() + WAIT;
+    let mut healthy = false;
+    while !healthy && Instant::now() < deadline {
+        healthy = http_status(addr, healthz.clone()).await == 200;
+        if !healthy {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert!(healthy, "a freed place is served again");
+}
+
 /// Finding 3: a logged-in client that sends megabytes of requests without reading the replies,
 /// then goes silent, stayed ONLINE for minutes and held the shutdown for 5 s.
 #[tokio::test(flavor = "multi_thread")]

@@ -469,4 +469,58 @@ mod tests {
             vec!["c".to_owned(), "a".to_owned()]
         );
     }
+
+    fn accounts(app: u64, from: usize, n: usize) -> Vec<Op> {
+        (from..from + n)
+            .map(|i| Op::Account {
+                app,
+                id: format!("u{i}"),
+            })
+            .collect()
+    }
+
+    /// The writer queue's bound: soft writes queued while the writer is stuck (another process
+    /// holds the file's write lock) beyond [`QUEUE`] jobs (plus at most one group the writer
+    /// already took) are dropped and counted; the accepted ones all land once it is free.
+    #[test]
+    fn soft_writes_beyond_the_queue_are_dropped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let blocker = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        // The writer now waits up to its busy timeout (1 s) on its first commit: these are queued
+        // within it (try_send, microseconds each).
+        let n = QUEUE + GROUP + 1_000;
+        for i in 0..n {
+            db.write_soon(accounts(9, i, 1));
+        }
+        let dropped = db.stats.failed.load(Ordering::Relaxed) as usize;
+        blocker.execute_batch("COMMIT").unwrap();
+        assert!(dropped >= n - QUEUE - GROUP, "dropped {dropped} of {n}");
+        assert!(dropped <= n - QUEUE, "dropped {dropped} of {n}");
+        // A durable write after them: answered once everything queued before it is on disk.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(db.write(accounts(9, n, 1))).unwrap();
+        let loaded = db.load(9).unwrap().accounts.len();
+        assert_eq!(loaded, n - dropped + 1, "every accepted write landed");
+    }
+
+    /// The commit group's bound: jobs of [`GROUP`] changes each are committed one per
+    /// transaction, however many are queued at once.
+    #[test]
+    fn a_commit_takes_at_most_one_group_of_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        for j in 0..3 {
+            db.write_soon(accounts(5, j * GROUP, GROUP));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(db.write(accounts(5, 3 * GROUP, 1))).unwrap();
+        assert_eq!(db.stats.commits.load(Ordering::Relaxed), 4);
+        assert_eq!(db.load(5).unwrap().accounts.len(), 3 * GROUP + 1);
+    }
 }
