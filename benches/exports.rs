@@ -20,71 +20,29 @@
 //! Every callback's code must be 0: a failed call stops the bench.
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode};
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use imsdk_testkit::sdk::counter::{self, done, on_result};
+use imsdk_testkit::sdk::ignore::{on_changed, on_expired, on_kicked, on_network};
+use imsdk_testkit::{inproc, sdk, APP};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ImSDK::*;
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "imsdk-dev-secret-key";
 const WAIT: Duration = Duration::from_secs(10);
 const ME: &str = "a";
 const OTHER: &str = "b";
 
-// ---- counting callback --------------------------------------------------------------------------
-
-/// Callbacks run so far.
-static DONE: Mutex<u64> = Mutex::new(0);
-static DONE_CV: Condvar = Condvar::new();
-/// Callbacks run so far with a code other than 0.
-static FAILED: AtomicU64 = AtomicU64::new(0);
-/// The last failure: (code, desc).
-static LAST_FAILURE: Mutex<Option<(i32, String)>> = Mutex::new(None);
-
-unsafe extern "C" fn on_result(
-    code: i32,
-    desc: *const c_char,
-    _json: *const c_char,
-    _ud: *const c_void,
-) {
-    if code != 0 {
-        let desc = if desc.is_null() {
-            String::new()
-        } else {
-            unsafe { CStr::from_ptr(desc) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        *LAST_FAILURE.lock().unwrap_or_else(PoisonError::into_inner) = Some((code, desc));
-        FAILED.fetch_add(1, Ordering::Relaxed);
-    }
-    *DONE.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-    DONE_CV.notify_all();
-}
-
-fn done() -> u64 {
-    *DONE.lock().unwrap_or_else(PoisonError::into_inner)
-}
+// ---- counting callback (the test kit's) -----------------------------------------------------------
 
 /// Waits until `n` callbacks ran in all; none may have failed.
 fn wait_done(n: u64) {
-    let g = DONE.lock().unwrap_or_else(PoisonError::into_inner);
-    let (g, timeout) = DONE_CV
-        .wait_timeout_while(g, WAIT, |d| *d < n)
-        .unwrap_or_else(PoisonError::into_inner);
     assert!(
-        !timeout.timed_out(),
+        counter::wait(n, WAIT),
         "{} of {n} callbacks after {WAIT:?}",
-        *g
+        done()
     );
-    assert_eq!(
-        FAILED.load(Ordering::Relaxed),
-        0,
-        "a call failed: {:?}",
-        LAST_FAILURE.lock().unwrap_or_else(PoisonError::into_inner)
-    );
+    let (failed, last) = counter::failures();
+    assert_eq!(failed, 0, "a call failed: {last:?}");
 }
 
 /// Makes one call (`f` returns the export's result) and waits for its callback, untimed.
@@ -94,18 +52,6 @@ fn settled(f: impl FnOnce() -> c_int) {
     wait_done(before + 1);
 }
 
-// ---- listeners (set by the setter benches; never expected to run) -------------------------------
-
-unsafe extern "C" fn on_network(
-    _s: TIMNetworkStatus,
-    _c: i32,
-    _d: *const c_char,
-    _u: *const c_void,
-) {
-}
-unsafe extern "C" fn on_kicked(_u: *const c_void) {}
-unsafe extern "C" fn on_expired(_u: *const c_void) {}
-unsafe extern "C" fn on_changed(_j: *const c_char, _u: *const c_void) {}
 extern "C" fn on_any() {}
 
 // ---- setup ----------------------------------------------------------------------------------------
@@ -115,15 +61,11 @@ fn cstr(s: &str) -> CString {
 }
 
 fn init(url: &str) {
-    let config = cstr(&format!(r#"{{"sdk_config_server_url":"{url}"}}"#));
-    assert_eq!(unsafe { TIMInit(APP, config.as_ptr()) }, 0, "TIMInit");
+    assert_eq!(sdk::init(url, ""), 0, "TIMInit");
 }
 
 fn login() {
-    let (user, sig) = (
-        cstr(ME),
-        cstr(&imsdk_usersig::generate(APP, KEY, ME, 86_400)),
-    );
+    let (user, sig) = (cstr(ME), cstr(&imsdk_testkit::sig(ME)));
     settled(|| unsafe {
         TIMLogin(
             user.as_ptr(),
@@ -267,10 +209,7 @@ fn session_calls(c: &mut Criterion) {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_secs(2));
-    let (user, sig) = (
-        cstr(ME),
-        cstr(&imsdk_usersig::generate(APP, KEY, ME, 86_400)),
-    );
+    let (user, sig) = (cstr(ME), cstr(&imsdk_testkit::sig(ME)));
     g.bench_function("TIMLogout", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -482,13 +421,11 @@ fn lifecycle_calls(c: &mut Criterion, url: &str) {
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    let mut config = imsdk_server::config::Config::dev_default();
-    config.apps[0].accounts = vec![ME.into(), OTHER.into()];
+    let mut config = inproc::dev_config(&[ME, OTHER]);
     // Tencent's 20 get / subscribe / unsubscribe calls per 5 s would refuse most of the calls.
     config.apps[0].limits.rate_calls = 1 << 30;
-    let server = imsdk_server::ServerHandle::start(config, "127.0.0.1:0".parse().expect("addr"))
-        .expect("server starts");
-    let url = format!("ws://{}/ws", server.addr());
+    let server = inproc::start(config);
+    let url = sdk::ws_url(server.addr());
     init(&url);
     login();
 

@@ -15,6 +15,8 @@
 //! was taken over the few changes that arrived before the cut. B fails loudly (exit status 1) if
 //! its connection drops or fewer than N changes arrive: a partial figure is never printed.
 
+use imsdk_testkit::sdk::counter::{self, on_result};
+use imsdk_testkit::{inproc, sdk};
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::io::Write;
 use std::io::{BufRead, BufReader};
@@ -23,8 +25,6 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ImSDK::*;
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "imsdk-dev-secret-key";
 const WAIT: Duration = Duration::from_secs(30);
 /// Most changes A may have sent that B has not reported yet; well under the server's outbound
 /// queue (64 frames), so B is never cut as a slow consumer because A ran ahead of it.
@@ -40,11 +40,8 @@ fn main() {
 }
 
 fn parent(n: usize) {
-    let mut config = imsdk_server::config::Config::dev_default();
-    config.apps[0].accounts = vec!["a".into(), "b".into()];
-    let server = imsdk_server::ServerHandle::start(config, "127.0.0.1:0".parse().expect("addr"))
-        .expect("server");
-    let url = format!("ws://{}/ws", server.addr());
+    let server = inproc::start(inproc::dev_config(&["a", "b"]));
+    let url = sdk::ws_url(server.addr());
     let exe = std::env::current_exe().expect("exe");
     let mut b = Command::new(&exe)
         .args(["b", &url, &n.to_string()])
@@ -89,34 +86,16 @@ fn parent(n: usize) {
 
 // ---- shared by both users -------------------------------------------------------------------
 
-static DONE: Mutex<Option<i32>> = Mutex::new(None);
-static DONE_CV: Condvar = Condvar::new();
-
-unsafe extern "C" fn on_result(code: i32, _d: *const c_char, _j: *const c_char, _u: *const c_void) {
-    *DONE.lock().unwrap_or_else(|e| e.into_inner()) = Some(code);
-    DONE_CV.notify_all();
-}
-
-fn wait_result() -> i32 {
-    let g = DONE.lock().unwrap_or_else(|e| e.into_inner());
-    let (mut g, _) = DONE_CV
-        .wait_timeout_while(g, WAIT, |r| r.is_none())
-        .unwrap_or_else(|e| e.into_inner());
-    g.take().unwrap_or(-1)
-}
-
+/// Makes one call with the test kit's counting callback; its result code (-1: none in time).
 fn call(f: impl FnOnce() -> i32) -> i32 {
-    *DONE.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    assert_eq!(f(), 0, "call refused");
-    wait_result()
+    counter::call(WAIT, f).unwrap_or(-1)
 }
 
 fn start(user: &str, url: &str) {
-    let config = CString::new(format!(r#"{{"sdk_config_server_url":"{url}"}}"#)).expect("c");
-    assert_eq!(unsafe { TIMInit(APP, config.as_ptr()) }, 0);
+    assert_eq!(sdk::init(url, ""), 0);
     let (u, s) = (
         CString::new(user).expect("c"),
-        CString::new(imsdk_usersig::generate(APP, KEY, user, 3600)).expect("c"),
+        CString::new(imsdk_testkit::sig(user)).expect("c"),
     );
     assert_eq!(
         call(|| unsafe { TIMLogin(u.as_ptr(), s.as_ptr(), Some(on_result), std::ptr::null()) }),
@@ -334,12 +313,13 @@ fn sender(url: &str, n: usize) {
             now_ns()
         ))
         .expect("c");
-        *DONE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let before = counter::done();
         let s = Instant::now();
         let rc = unsafe { SetSelfStatus(json.as_ptr(), Some(on_result), std::ptr::null()) };
         ret.push(s.elapsed().as_secs_f64() * 1e6);
         assert_eq!(rc, 0);
-        assert_eq!(wait_result(), 0, "set failed");
+        assert!(counter::wait(before + 1, WAIT), "set answered in time");
+        assert_eq!(counter::last_code(), 0, "set failed");
     }
     ret.sort_by(f64::total_cmp);
     println!(

@@ -31,6 +31,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== layers: server/src imports point only down, no cycles (docs/ARCHITECTURE.md)"
 cargo test -p imsdk-server --test layers
 
+echo "== library layers: imports in src/ only point down (docs/ARCHITECTURE.md)"
+bash scripts/check-layers-lib.sh
+
 echo "== web console: committed build (server/console-dist) matches console/ sources"
 (cd console && npm ci --no-audit --no-fund)
 bash scripts/check-console-dist.sh

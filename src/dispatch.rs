@@ -2,8 +2,8 @@
 //! `TIMDispatchCallbacks` (manual dispatch). Callbacks run in the order the events were posted and
 //! never while a library lock is held, so a callback may call any export.
 
-use crate::ffi::types::TIMNetworkStatus;
 use crate::listeners;
+use crate::types::TIMNetworkStatus;
 use imsdk_protocol::UserStatus;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::{HashMap, VecDeque};
@@ -11,11 +11,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 
-/// The caller's `const void* user_data`, handed back untouched on the callback thread.
-#[derive(Debug, Clone, Copy)]
-pub struct UserData(pub *const c_void);
-// SAFETY: the library never dereferences it; it only hands it back to the caller's callback.
-unsafe impl Send for UserData {}
+pub use crate::listeners::UserData;
 
 pub type CommFn = unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_void);
 

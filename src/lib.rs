@@ -9,11 +9,13 @@
 pub mod config;
 pub mod dispatch;
 pub mod ffi;
+mod instance;
 mod listeners;
 pub mod sdk;
+pub mod types;
 mod worker;
 
 pub use ffi::compat::*;
 pub use ffi::manager::*;
 pub use ffi::status::*;
-pub use ffi::types::*;
+pub use types::*;

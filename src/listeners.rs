@@ -1,12 +1,18 @@
 //! The host's listener callbacks (`TIMSet...Callback`). Process-wide, like Tencent's: they may be
 //! set before `TIMInit` and survive `TIMUninit`.
 
-use crate::dispatch::UserData;
-use crate::ffi::types::{
+use crate::types::{
     TIMKickedOfflineCallback, TIMNetworkStatusListenerCallback, TIMUserSigExpiredCallback,
     TIMUserStatusChangedCallback,
 };
 use parking_lot::Mutex;
+use std::ffi::c_void;
+
+/// The caller's `const void* user_data`, handed back untouched on the callback thread.
+#[derive(Debug, Clone, Copy)]
+pub struct UserData(pub *const c_void);
+// SAFETY: the library never dereferences it; it only hands it back to the caller's callback.
+unsafe impl Send for UserData {}
 
 type Slot<F> = Option<(F, UserData)>;
 type Inner<T> = <T as Unwrap>::F;

@@ -63,7 +63,7 @@ fn sigkill_fails_pending_calls_once_then_clients_reconnect_with_jitter_and_resto
         return;
     }
     let _g = serial();
-    let server = ServerProcess::spawn(&toml(), "127.0.0.1:0");
+    let mut server = spawn_server(&toml(), "127.0.0.1:0");
     let addr = server.addr;
     let url = ws_url(addr);
 
@@ -134,7 +134,7 @@ fn sigkill_fails_pending_calls_once_then_clients_reconnect_with_jitter_and_resto
         }
     }
 
-    let server = ServerProcess::spawn(&toml(), &addr.to_string());
+    let server = spawn_server(&toml(), &addr.to_string());
     let restarted_ms = unix_ms();
     wait_network(TIMNetworkStatus::kTIMConnected);
     restored();
@@ -252,7 +252,7 @@ fn sigterm_closes_sessions_with_1001_and_the_library_moves_on() {
         return;
     }
     let _g = serial();
-    let server = ServerProcess::spawn(&toml(), "127.0.0.1:0");
+    let mut server = spawn_server(&toml(), "127.0.0.1:0");
     let addr = server.addr;
     let mut raw: Vec<Observer> = (0..3)
         .map(|i| Observer::login(addr, &format!("child{i}"), Duration::from_millis(500)))
@@ -273,7 +273,7 @@ fn sigterm_closes_sessions_with_1001_and_the_library_moves_on() {
     let exited_after = t.elapsed();
     assert!(status.success(), "exit status {status:?}");
     assert_eq!(wait_network(TIMNetworkStatus::kTIMDisconnected), 9508);
-    let _next = ServerProcess::spawn(&toml(), &addr.to_string());
+    let _next = spawn_server(&toml(), &addr.to_string());
     wait_network(TIMNetworkStatus::kTIMConnected);
     restored();
     let mut bob = Peer::login(addr, "bob", "Android");

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{server_config, sig, start_server, ws_url, APP};
+use common::{server_config, sig, start_server, ws_url, Call, APP};
+use imsdk_testkit::sdk::ignore::{on_changed, on_kicked, on_network};
 use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, OnceLock};
@@ -58,18 +59,6 @@ unsafe extern "C" fn on_result(
     }
     CALLBACKS.fetch_add(1, Ordering::Relaxed);
 }
-
-unsafe extern "C" fn on_network(
-    _s: TIMNetworkStatus,
-    _c: i32,
-    _d: *const c_char,
-    _u: *const c_void,
-) {
-}
-unsafe extern "C" fn on_changed(_j: *const c_char, _u: *const c_void) {}
-unsafe extern "C" fn on_kicked(_u: *const c_void) {}
-
-type Call = unsafe extern "C" fn(*const c_char, TIMCommCallback, *const c_void) -> i32;
 
 /// One pseudo-random export call; returns (tag, accepted) when it takes a callback.
 fn one_call(

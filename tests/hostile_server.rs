@@ -7,41 +7,13 @@ mod common;
 
 use common::*;
 use imsdk_protocol::{encode, ServerFrame, UserStatus, UserStatusType};
+use imsdk_testkit::scripted::{scripted_server, ServerWs};
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use ImSDK::*;
-
-type Ws = tungstenite::WebSocket<TcpStream>;
-
-/// A server for one connection: answers the login, then runs `after_login`.
-fn scripted(after_login: impl FnOnce(&mut Ws) + Send + 'static) -> (String, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = ws_url(listener.local_addr().expect("addr"));
-    let h = std::thread::spawn(move || {
-        let (tcp, _) = listener.accept().expect("accept");
-        let mut ws = tungstenite::accept(tcp).expect("ws accept");
-        let login = ws.read().expect("login frame");
-        let id = serde_json::from_str::<serde_json::Value>(login.to_text().expect("text"))
-            .expect("json")["id"]
-            .as_u64()
-            .expect("id");
-        let reply = ServerFrame::Reply {
-            id,
-            code: 0,
-            desc: String::new(),
-            data: Some(serde_json::json!({
-                "version": 1, "heartbeat_timeout_s": 400, "server_time": 1_700_000_000u64
-            })),
-        };
-        ws.send(tungstenite::Message::text(encode(&reply)))
-            .expect("send");
-        after_login(&mut ws);
-    });
-    (url, h)
-}
 
 fn push(user: &str, custom: &str) -> tungstenite::Message {
     tungstenite::Message::text(encode(&ServerFrame::StatusChanged {
@@ -139,7 +111,7 @@ unsafe extern "C" fn count_status(_json: *const std::ffi::c_char, _ud: *const st
 
 /// Pushes changes of `users` users as fast as the socket takes them, until the client goes away
 /// or `limit` frames; returns how many were sent.
-fn flood(ws: &mut Ws, users: usize, limit: usize) -> usize {
+fn flood(ws: &mut ServerWs, users: usize, limit: usize) -> usize {
     for i in 0..limit {
         let user = format!("u{}", i % users);
         if ws.send(push(&user, &format!("{i:0>100}"))).is_err() {
@@ -152,7 +124,7 @@ fn flood(ws: &mut Ws, users: usize, limit: usize) -> usize {
 #[test]
 fn a_push_flood_does_not_hold_uninit_nor_run_callbacks_after_it() {
     let _g = serial();
-    let (url, server) = scripted(|ws| {
+    let (url, server) = scripted_server(400, |ws| {
         flood(ws, 50, 2_000_000);
     });
     UNINIT_RETURNED.store(false, Ordering::SeqCst);
@@ -194,7 +166,7 @@ fn a_paused_manual_dispatch_host_gets_one_callback_per_user() {
     const FRAMES: usize = 150_000;
     const USERS: usize = 3;
     let (start_tx, start_rx) = std::sync::mpsc::channel::<()>();
-    let (url, server) = scripted(move |ws| {
+    let (url, server) = scripted_server(400, move |ws| {
         start_rx.recv().expect("go");
         assert_eq!(flood(ws, USERS, FRAMES), FRAMES);
         // The end of the flood, observable without pumping: the session ends (UnLogined).
@@ -255,7 +227,7 @@ fn a_paused_manual_dispatch_host_gets_one_callback_per_user() {
 fn a_60_mib_message_is_refused_without_being_buffered() {
     let _g = serial();
     const SIZE: u64 = 60 << 20;
-    let (url, server) = scripted(|ws| {
+    let (url, server) = scripted_server(400, |ws| {
         // One text message of 60 MiB in 8 MiB frames (each under tungstenite's default frame
         // cap, the whole under its default message cap), as fast as they are taken.
         let tcp = ws.get_mut();

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use imsdk_protocol::{encode, LoginReply, ServerFrame};
+use imsdk_protocol::{encode, ServerFrame};
+use imsdk_testkit::scripted::{read_until_closed, scripted_server};
 use std::ffi::{c_char, c_void, CString};
 use std::net::TcpListener;
 use std::ptr::null;
@@ -197,47 +198,6 @@ fn login_without_a_server_fails_with_9508() {
     );
     assert_eq!(TIMUninit(), 0);
     assert_eq!(results_with(tag), 0, "exactly once");
-}
-
-/// A scripted server: answers the login (heartbeat timeout `hb_s`), then does `after_login`
-/// with the socket.
-fn scripted_server(
-    hb_s: u64,
-    after_login: impl FnOnce(&mut tungstenite::WebSocket<std::net::TcpStream>) + Send + 'static,
-) -> (String, std::thread::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = ws_url(listener.local_addr().expect("addr"));
-    let h = std::thread::spawn(move || {
-        let (tcp, _) = listener.accept().expect("accept");
-        let mut ws = tungstenite::accept(tcp).expect("ws accept");
-        let login = ws.read().expect("login frame");
-        let id = serde_json::from_str::<serde_json::Value>(login.to_text().expect("text"))
-            .expect("json")["id"]
-            .as_u64()
-            .expect("id");
-        let data = serde_json::to_value(LoginReply {
-            version: 1,
-            heartbeat_timeout_s: hb_s,
-            server_time: 1_700_000_000,
-            limits: None,
-        })
-        .expect("json");
-        let reply = ServerFrame::Reply {
-            id,
-            code: 0,
-            desc: String::new(),
-            data: Some(data),
-        };
-        ws.send(tungstenite::Message::text(encode(&reply)))
-            .expect("send");
-        after_login(&mut ws);
-    });
-    (url, h)
-}
-
-/// Reads frames until the client goes away.
-fn read_until_closed(ws: &mut tungstenite::WebSocket<std::net::TcpStream>) {
-    while ws.read().is_ok() {}
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 mod faults_common;
 
 use common::*;
-use faults_common::Proxy;
+use faults_common::alice_behind_proxy;
 use imsdk_protocol::ClientFrame;
 use imsdk_server::ServerHandle;
 use ImSDK::*;
@@ -99,11 +99,7 @@ fn changes_of(user: &str) -> Vec<(u64, String)> {
 #[test]
 fn own_status_goes_offline_once_when_the_link_is_lost_and_online_once_when_back() {
     let _g = serial();
-    let server = start_server(server_config(&["alice", "bob"]));
-    let proxy = Proxy::start(server.addr());
-    set_listeners();
-    assert_eq!(init(&ws_url(proxy.addr), FAST), 0);
-    login("alice");
+    let (_server, proxy) = alice_behind_proxy(server_config(&["alice", "bob"]), FAST);
     assert_eq!(
         call(TIMSetSelfStatus, r#"{"user_status_custom_status":"mine"}"#).0,
         0
@@ -142,11 +138,7 @@ fn own_status_goes_offline_once_when_the_link_is_lost_and_online_once_when_back(
 #[test]
 fn a_reconnect_does_not_bring_back_what_another_device_unsubscribed() {
     let _g = serial();
-    let server = start_server(server_config(&["alice", "bob"]));
-    let proxy = Proxy::start(server.addr());
-    set_listeners();
-    assert_eq!(init(&ws_url(proxy.addr), FAST), 0);
-    login("alice");
+    let (server, proxy) = alice_behind_proxy(server_config(&["alice", "bob"]), FAST);
     take_all();
     let mut bob = Peer::login(server.addr(), "bob", "Android");
     assert_eq!(call(TIMSubscribeUserStatus, r#"["bob"]"#).0, 0);
@@ -188,11 +180,7 @@ fn a_list_the_server_dropped_after_retention_stays_dropped() {
     let _g = serial();
     let mut config = server_config(&["alice", "bob", "carol"]);
     config.apps[0].limits.subscription_retention_s = 1;
-    let server = start_server(config);
-    let proxy = Proxy::start(server.addr());
-    set_listeners();
-    assert_eq!(init(&ws_url(proxy.addr), FAST), 0);
-    login("alice");
+    let (server, proxy) = alice_behind_proxy(config, FAST);
     take_all();
     let mut bob = Peer::login(server.addr(), "bob", "Android");
     let mut carol = Peer::login(server.addr(), "carol", "Android");

@@ -7,7 +7,7 @@ mod common;
 mod faults_common;
 
 use common::*;
-use faults_common::Proxy;
+use faults_common::alice_behind_proxy;
 use std::ffi::c_void;
 use std::time::{Duration, Instant};
 use ImSDK::dispatch::{Reply, UserData};
@@ -16,11 +16,7 @@ use ImSDK::*;
 #[test]
 fn a_panic_in_the_worker_fails_pending_calls_once_and_uninit_still_works() {
     let _g = serial();
-    let server = start_server(server_config(&["alice", "bob"]));
-    let proxy = Proxy::start(server.addr());
-    set_listeners();
-    assert_eq!(init(&ws_url(proxy.addr), ""), 0);
-    login("alice");
+    let (server, proxy) = alice_behind_proxy(server_config(&["alice", "bob"]), "");
     take_all();
     // A call the server will never answer (the link is silent), then the panic.
     proxy.go_silent();

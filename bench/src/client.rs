@@ -4,6 +4,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use imsdk_protocol::{encode, ClientFrame, ServerFrame, UserStatus, UserStatusType};
+use imsdk_testkit::dev::login_frame_signed;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -108,21 +109,17 @@ pub async fn join(
 
 /// Logs session `i` in as u{i}.
 pub async fn login(ws: &mut Ws, i: usize, user_sig: &str) -> Result<(), String> {
-    let frame = ClientFrame::Login {
-        id: 1,
-        version: imsdk_protocol::PROTOCOL_VERSION,
-        sdk_app_id: crate::proc::APP,
-        user_id: crate::proc::user(i),
-        user_sig: user_sig.to_owned(),
-        platform: "Linux".into(),
-        instance_id: format!("bench-{i}"),
-    };
+    let instance = format!("bench-{i}");
+    let frame = login_frame_signed(1, &crate::proc::user(i), user_sig, "Linux", &instance);
     request(ws, &frame).await
 }
 
 /// Subscribes to `follows`, 100 ids per request (the protocol's cap).
 async fn subscribe(ws: &mut Ws, follows: &[usize]) -> Result<(), String> {
-    for (n, chunk) in follows.chunks(100).enumerate() {
+    for (n, chunk) in follows
+        .chunks(imsdk_protocol::SUBSCRIBE_MAX_IDS)
+        .enumerate()
+    {
         let frame = ClientFrame::SubscribeUserStatus {
             id: 2 + n as u64,
             user_ids: chunk.iter().map(|&f| crate::proc::user(f)).collect(),

@@ -1,22 +1,21 @@
 //! The server under test, in its own process: spawned, its address read from its "listening on"
 //! line, its RSS and CPU time read from /proc, killed on drop.
 
-use std::io::{BufRead, BufReader};
+use imsdk_testkit::process::{ServerCommand, ServerProcess};
 use std::path::Path;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-pub const APP: u64 = 1_400_000_001;
-pub const KEY: &str = "imsdk-dev-secret-key";
+pub use imsdk_testkit::{APP, KEY};
 
-/// A running server process.
+/// A running server process (the test kit's): SIGTERM on drop, SIGKILL if still running after
+/// 10 s (a profiler wrapping the server writes its output on a graceful exit); its config file and
+/// data directory of its own are removed with it.
 pub struct ServerProc {
-    child: Child,
+    process: ServerProcess,
     pub addr: std::net::SocketAddr,
-    config: Option<PathBuf>,
-    /// A data directory of its own, removed with the server.
-    data: Option<PathBuf>,
 }
 
 /// Whether the servers `ours` starts keep durable data (a fresh data directory each) or run in
@@ -29,15 +28,8 @@ pub fn set_durable(on: bool) {
 
 /// A fresh, empty directory for one server's data.
 pub fn fresh_data_dir(name: &str) -> Result<PathBuf, String> {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "imsdk-bench-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
+    imsdk_testkit::process::fresh_data_dir(&format!("bench-{name}"))
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 /// Resident memory and CPU time consumed so far.
@@ -51,13 +43,13 @@ impl ServerProc {
     /// `imsdk-server` (the release or debug binary next to this one) with accounts u0..u{accounts-1},
     /// in memory or on a fresh data directory (see [`set_durable`]).
     pub fn ours(accounts: usize, outbound_queue: usize) -> Result<ServerProc, String> {
-        let data = match DURABLE.load(Ordering::Relaxed) {
-            true => Some(fresh_data_dir("data")?),
-            false => None,
-        };
-        let mut server = ServerProc::ours_on(accounts, outbound_queue, data.as_deref())?;
-        server.data = data;
-        Ok(server)
+        match DURABLE.load(Ordering::Relaxed) {
+            true => {
+                let data = fresh_data_dir("data")?;
+                ServerProc::start_ours(accounts, outbound_queue, Some(&data), true)
+            }
+            false => ServerProc::start_ours(accounts, outbound_queue, None, false),
+        }
     }
 
     /// `imsdk-server` on the data directory `data` (None: in memory only), left in place.
@@ -66,97 +58,54 @@ impl ServerProc {
         outbound_queue: usize,
         data: Option<&Path>,
     ) -> Result<ServerProc, String> {
-        let ids: Vec<String> = (0..accounts).map(|i| format!("\"{}\"", user(i))).collect();
-        let config = std::env::temp_dir().join(format!(
-            "imsdk-bench-{}-{accounts}.toml",
-            std::process::id()
-        ));
+        ServerProc::start_ours(accounts, outbound_queue, data, false)
+    }
+
+    fn start_ours(
+        accounts: usize,
+        outbound_queue: usize,
+        data: Option<&Path>,
+        remove_data: bool,
+    ) -> Result<ServerProc, String> {
+        let ids: Vec<String> = (0..accounts).map(user).collect();
         let data_dir = data.map_or(String::new(), |d| d.display().to_string());
         // 0: the server's default.
         let queue = match outbound_queue {
             0 => String::new(),
             n => format!("outbound_queue = {n}\n"),
         };
-        let toml = format!(
-            "[server]\n{queue}data_dir = {data_dir:?}\n\n[[app]]\nsdk_app_id = {APP}\n\
-             secret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
-             user_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
-            ids.join(",")
-        );
-        std::fs::write(&config, toml).map_err(|e| format!("write {}: {e}", config.display()))?;
-        let mut cmd = wrapped(sibling("imsdk-server")?);
-        cmd.arg("--config").arg(&config);
+        let app = imsdk_testkit::dev::app_toml(&ids, false, "");
+        let toml = format!("[server]\n{queue}data_dir = {data_dir:?}\n\n{app}");
+        let mut cmd = ServerCommand::wrap(wrapped(sibling("imsdk-server")?)).config_toml(&toml);
         // The server logs each session at info: thousands of lines per run. RUST_LOG overrides.
         if std::env::var_os("RUST_LOG").is_none() {
-            cmd.env("RUST_LOG", "warn");
+            cmd = cmd.env("RUST_LOG", "warn");
         }
-        let mut server = ServerProc::spawn(cmd)?;
-        server.config = Some(config);
-        Ok(server)
+        if let (Some(data), true) = (data, remove_data) {
+            cmd = cmd.remove_on_drop(data);
+        }
+        ServerProc::spawn(cmd)
     }
 
     /// The baseline broadcast server: this binary's hidden `baseline-server` subcommand.
     pub fn baseline() -> Result<ServerProc, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut cmd = wrapped(exe);
-        cmd.arg("baseline-server");
-        ServerProc::spawn(cmd)
+        ServerProc::spawn(ServerCommand::wrap(wrapped(exe)).arg("baseline-server"))
     }
 
-    fn spawn(mut cmd: Command) -> Result<ServerProc, String> {
-        let mut child = cmd
+    fn spawn(cmd: ServerCommand) -> Result<ServerProc, String> {
+        let process = cmd
             .args(["--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("spawn {cmd:?}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let addr = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.split_once("listening on ")
-                    .and_then(|(_, a)| a.trim().parse().ok())
-            });
-        match addr {
-            Some(addr) => Ok(ServerProc {
-                child,
-                addr,
-                config: None,
-                data: None,
-            }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(format!("{cmd:?} printed no \"listening on\" line"))
-            }
-        }
+            .graceful_drop(Duration::from_secs(10))
+            .try_spawn()?;
+        Ok(ServerProc {
+            addr: process.addr,
+            process,
+        })
     }
 
     pub fn usage(&self) -> Usage {
-        usage_of(self.child.id())
-    }
-}
-
-impl Drop for ServerProc {
-    /// SIGTERM first (a profiler wrapping the server writes its output on a graceful exit), then
-    /// SIGKILL if it is still running after 10 s.
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: signalling our own child, which has not been reaped yet.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while matches!(self.child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(config) = &self.config {
-            let _ = std::fs::remove_file(config);
-        }
-        if let Some(data) = &self.data {
-            let _ = std::fs::remove_dir_all(data);
-        }
+        usage_of(self.process.pid())
     }
 }
 

@@ -199,14 +199,21 @@ pub struct AppLimits {
     pub subscription_max: usize,
 }
 
+/// Tencent's ids per get_user_status ([`AppLimits`]' default).
+pub const GET_MAX_IDS: usize = 500;
+/// Tencent's ids per subscribe / unsubscribe ([`AppLimits`]' default).
+pub const SUBSCRIBE_MAX_IDS: usize = 100;
+/// Tencent's subscriptions per account ([`AppLimits`]' default).
+pub const SUBSCRIPTION_MAX: usize = 200;
+
 impl Default for AppLimits {
     /// Tencent's.
     fn default() -> Self {
         AppLimits {
             custom_status_max_bytes: MAX_CUSTOM_STATUS_BYTES,
-            get_max_ids: 500,
-            subscribe_max_ids: 100,
-            subscription_max: 200,
+            get_max_ids: GET_MAX_IDS,
+            subscribe_max_ids: SUBSCRIBE_MAX_IDS,
+            subscription_max: SUBSCRIPTION_MAX,
         }
     }
 }

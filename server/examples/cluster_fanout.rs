@@ -7,43 +7,36 @@
 //!
 //! Needs redis-server (started on a free port). Clients, nodes and Redis share the machine.
 
-#[path = "../tests/cluster_common/node_process.rs"]
-mod node_process;
-#[path = "../tests/cluster_common/redis.rs"]
-mod redis;
-
 use futures_util::{SinkExt, StreamExt};
-use imsdk_protocol::{encode, ClientFrame, ServerFrame, PROTOCOL_VERSION};
-use node_process::NodeProcess;
+use imsdk_protocol::{encode, ClientFrame, ServerFrame};
+use imsdk_testkit::process::{ServerCommand, ServerProcess};
+use imsdk_testkit::{dev, redis};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "imsdk-dev-secret-key";
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-fn start_node(subs: usize, redis: Option<(&str, &str)>) -> NodeProcess {
+fn start_node(subs: usize, redis: Option<(&str, &str)>) -> ServerProcess {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|e| Some(e.parent()?.parent()?.join("imsdk-server")))
         .expect("target dir");
-    let mut accounts = vec!["\"star\"".to_owned()];
-    accounts.extend((0..subs).map(|i| format!("\"s{i}\"")));
+    let mut accounts = vec!["star".to_owned()];
+    accounts.extend((0..subs).map(|i| format!("s{i}")));
     let server = match redis {
         Some((url, prefix)) => {
             format!("[server]\nredis = \"{url}\"\nredis_prefix = \"{prefix}\"\n")
         }
         None => String::new(),
     };
-    let app = format!(
-        "[[app]]\nsdk_app_id = {APP}\nsecret_key = \"{KEY}\"\nadmin = \"administrator\"\n\
-         plan = \"ultimate\"\nuser_status_enabled = true\nfriend_status_notify = false\naccounts = [{}]\n",
-        accounts.join(",")
-    );
-    NodeProcess::spawn(&bin, &format!("{server}{app}"), &[])
+    let app = dev::app_toml(&accounts, false, "");
+    ServerCommand::new(bin)
+        .config_toml(&format!("{server}{app}"))
+        .args(["--listen", "127.0.0.1:0"])
+        .spawn()
 }
 
 /// Sends a request and waits for its reply (ignoring pushes); panics unless it succeeds.
@@ -69,16 +62,7 @@ async fn login(addr: &str, user: &str) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
         .await
         .expect("connect");
-    let frame = ClientFrame::Login {
-        id: 1,
-        version: PROTOCOL_VERSION,
-        sdk_app_id: APP,
-        user_id: user.into(),
-        user_sig: imsdk_usersig::generate(APP, KEY, user, 3600),
-        platform: "Linux".into(),
-        instance_id: user.into(),
-    };
-    call(&mut ws, frame).await;
+    call(&mut ws, dev::login_frame(1, user, "Linux", user)).await;
     ws
 }
 

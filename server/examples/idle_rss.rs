@@ -10,13 +10,10 @@
 //! time until the last subscriber has the push is printed (clients and server share the machine).
 
 use futures_util::{SinkExt, StreamExt};
-use imsdk_protocol::{encode, ClientFrame, PROTOCOL_VERSION};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use imsdk_protocol::{encode, ClientFrame};
+use imsdk_testkit::dev;
+use imsdk_testkit::process::ServerCommand;
 use tokio_tungstenite::tungstenite::Message;
-
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "imsdk-dev-secret-key";
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -43,38 +40,13 @@ async fn main() {
         .and_then(|p| p.parent())
         .expect("target dir")
         .join("imsdk-server");
-    let config = std::env::temp_dir().join(format!("idle-rss-{}.toml", std::process::id()));
-    let accounts: Vec<String> = (0..n).map(|i| format!("\"u{i}\"")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "[[app]]\nsdk_app_id = {APP}\nsecret_key = \"{KEY}\"\nadmin = \"administrator\"\nplan = \"ultimate\"\n\
-             user_status_enabled = true\nfriend_status_notify = true\naccounts = [{}]\n",
-            accounts.join(",")
-        ),
-    )
-    .expect("write config");
-    let mut child = Command::new(&bin)
-        .args([
-            "--config",
-            config.to_str().unwrap_or_default(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start imsdk-server (build it with --release first)");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = BufReader::new(stdout)
-        .lines()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let addr = line
-        .strip_prefix("imsdk-server listening on ")
-        .expect("listening line")
-        .to_owned();
-    let pid = child.id();
+    let accounts: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    let mut server = ServerCommand::new(&bin)
+        .config_toml(&dev::app_toml(&accounts, true, ""))
+        .args(["--listen", "127.0.0.1:0"])
+        .spawn();
+    let addr = server.addr.to_string();
+    let pid = server.pid();
     let before = rss_kib(pid);
 
     let mut sessions = Vec::with_capacity(n);
@@ -86,15 +58,7 @@ async fn main() {
                     .await
                     .expect("connect");
                 let user = format!("u{i}");
-                let login = ClientFrame::Login {
-                    id: 1,
-                    version: PROTOCOL_VERSION,
-                    sdk_app_id: APP,
-                    user_sig: imsdk_usersig::generate(APP, KEY, &user, 3600),
-                    user_id: user,
-                    platform: "Linux".into(),
-                    instance_id: format!("i{i}"),
-                };
+                let login = dev::login_frame(1, &user, "Linux", &format!("i{i}"));
                 ws.send(Message::text(encode(&login)))
                     .await
                     .expect("send login");
@@ -162,7 +126,5 @@ async fn main() {
         last - start
     );
     drop(star);
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_file(&config);
+    server.kill();
 }

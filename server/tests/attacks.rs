@@ -7,21 +7,21 @@ mod ops_common;
 
 use common::*;
 use imsdk_protocol::{code, ClientFrame};
-use ops_common::Process;
+use ops_common::{spawn_server, ServerProcess};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 /// The binary with the test app (alice, bob, carol, dave) and `server` settings as variables.
-fn spawn(server: &[(&str, &str)]) -> Process {
+fn spawn(server: &[(&str, &str)]) -> ServerProcess {
     let mut env = vec![
         ("IMSDK_APP_ACCOUNTS", r#"["alice","bob","carol","dave"]"#),
         ("RUST_LOG", "warn"),
     ];
     env.extend_from_slice(server);
-    Process::spawn(&["--listen", "127.0.0.1:0"], &env)
+    spawn_server(&["--listen", "127.0.0.1:0"], &env)
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -37,13 +37,6 @@ fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()
-}
-
-/// A TCP connection from source address `from` (any 127.x.y.z works on loopback).
-async fn tcp_from(addr: SocketAddr, from: &str) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(format!("{from}:0").parse().unwrap())?;
-    socket.connect(addr).await
 }
 
 /// Whether the server closed the connection within `bound` (EOF or reset; any answer first is
@@ -101,7 +94,7 @@ async fn http_status(addr: SocketAddr, request: String) -> u16 {
 #[tokio::test(flavor = "multi_thread")]
 async fn huge_failed_sign_ins_do_not_grow_the_server() {
     let server = spawn(&[]);
-    let pid = server.child.id();
+    let pid = server.pid();
     let addr = server.addr;
     let before = rss_kib(pid);
     let mut statuses = std::collections::HashMap::new();
@@ -137,7 +130,7 @@ async fn idle_and_slow_connections_are_closed_and_counted_per_address() {
         ("IMSDK_SERVER_REQUEST_TIMEOUT_S", "2"),
         ("IMSDK_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "100"),
     ]);
-    let (addr, pid) = (server.addr, server.child.id());
+    let (addr, pid) = (server.addr, server.pid());
     let mut conns = Vec::new();
     for i in 0..400 {
         let from = format!("127.0.{}.{}", 1 + i / 100, 1 + i % 100);
@@ -493,7 +486,7 @@ async fn unknown_apps_look_like_bad_usersigs_and_metrics_can_be_protected() {
 async fn soak_honest_clients_are_served_while_attacked() {
     let users: Vec<String> = (0..200).map(|i| format!("h{i}")).collect();
     let accounts = serde_json::to_string(&users).unwrap();
-    let server = Process::spawn(
+    let server = spawn_server(
         &["--listen", "127.0.0.1:0"],
         &[
             ("IMSDK_APP_ACCOUNTS", accounts.as_str()),
@@ -504,7 +497,7 @@ async fn soak_honest_clients_are_served_while_attacked() {
             ("RUST_LOG", "error"),
         ],
     );
-    let (addr, pid) = (server.addr, server.child.id());
+    let (addr, pid) = (server.addr, server.pid());
     let run_for = Duration::from_secs(30);
     // Honest clients first: each follows the next one; the baseline is taken with them online.
     let mut logged_in = Vec::new();

@@ -117,20 +117,10 @@ async fn a_reader_that_never_reads_again_is_cut_after_the_timeout() {
     let pad = "p".repeat(90);
     let mut n = 0u64;
     let offline_at = loop {
-        for _ in 0..8 {
-            n += 1;
-            let custom_status = Some(format!("{pad}{n:08}"));
-            alice
-                .send_text(&encode(&ClientFrame::SetSelfStatus {
-                    id: 1,
-                    custom_status,
-                }))
-                .await;
-        }
-        for _ in 0..8 {
-            alice.reply_for(1).await;
-        }
-        alice.pushes.clear();
+        alice
+            .set_status_pipelined((n + 1..=n + 8).map(|k| format!("{pad}{k:08}")))
+            .await;
+        n += 8;
         let heard = bob.drain_statuses().await;
         if heard.iter().any(|s| {
             s.user_status_identifier == "dave"

@@ -6,7 +6,7 @@
 
 mod common;
 use common::*;
-use imsdk_protocol::{ClientFrame, UserStatusType};
+use imsdk_protocol::UserStatusType;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,20 +68,12 @@ async fn slow_consumer_is_cut_off_and_others_latency_is_unaffected() {
             let pad = "p".repeat(90);
             let mut changes = 0u64;
             while flooding.load(Ordering::SeqCst) {
-                for _ in 0..8 {
-                    changes += 1;
-                    let custom_status = Some(format!("{pad}{changes:08}"));
-                    alice
-                        .send_text(&imsdk_protocol::encode(&ClientFrame::SetSelfStatus {
-                            id: 1,
-                            custom_status,
-                        }))
-                        .await;
-                }
-                for _ in 0..8 {
-                    alice.reply_for(1).await;
-                }
-                alice.pushes.clear();
+                alice
+                    .set_status_pipelined(
+                        (changes + 1..=changes + 8).map(|k| format!("{pad}{k:08}")),
+                    )
+                    .await;
+                changes += 8;
             }
             changes
         })

@@ -93,7 +93,7 @@ async fn build_info_and_process_metrics_of_the_binary() {
             .as_secs_f64()
     };
     let before = unix_now();
-    let server = Process::spawn(&["--listen", "127.0.0.1:0"], &[]);
+    let server = spawn_server(&["--listen", "127.0.0.1:0"], &[]);
     let after_start = unix_now();
     let addr = server.addr;
     let (status, page) = get(addr, "/metrics").await;
@@ -119,7 +119,7 @@ async fn build_info_and_process_metrics_of_the_binary() {
         assert!(!page.contains("process_"), "{page}");
         return;
     }
-    let pid = server.child.id();
+    let pid = server.pid();
     // Start time: /proc counts in clock ticks from a boot time in whole seconds.
     let start = metric(&page, "process_start_time_seconds");
     assert!(

@@ -12,10 +12,10 @@ use std::time::Duration;
 const TOKEN: &str = "webhook-token-never-logged";
 
 /// The binary with the dev app and accounts alice and bob (set through the environment too).
-fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
     let mut env = env.to_vec();
     env.push(("IMSDK_APP_ACCOUNTS", r#"["alice", "bob"]"#));
-    Process::spawn(args, &env)
+    spawn_server(args, &env)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,24 +11,6 @@ use imsdk_protocol::{code, ClientFrame, ServerFrame};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A WebSocket to the server from source address `from` (any 127.x.y.z works on loopback).
-async fn ws_from(
-    addr: SocketAddr,
-    from: &str,
-) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket
-        .bind(format!("{from}:0").parse().expect("source"))
-        .expect("bind source");
-    let tcp = socket.connect(addr).await.expect("tcp connect");
-    tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(tcp))
-        .await
-        .map(|(ws, _)| ws)
-}
 
 /// Logs `user` in with `user_sig` from `from`; the reply's code.
 async fn login_code(addr: SocketAddr, from: &str, user: &str, user_sig: String) -> i32 {

@@ -263,7 +263,7 @@ async fn a_sigkilled_server_keeps_every_acknowledged_import_and_subscription() {
         ("IMSDK_DATA_DIR", data.as_str()),
         ("IMSDK_APP_LIMITS_RATE_CALLS", "1000000"),
     ];
-    let mut server = ops_common::Process::spawn(&["--listen", "127.0.0.1:0"], &env);
+    let mut server = ops_common::spawn_server(&["--listen", "127.0.0.1:0"], &env);
     let addr = server.addr;
     // The dev app starts with no account.
     assert_eq!(import(addr, &["alice".to_owned()]).await["ErrorCode"], 0);
@@ -306,8 +306,7 @@ async fn a_sigkilled_server_keeps_every_acknowledged_import_and_subscription() {
         assert!(std::time::Instant::now() < deadline, "the streams stalled");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     for s in streams {
         let _ = s.await;
     }
@@ -316,7 +315,7 @@ async fn a_sigkilled_server_keeps_every_acknowledged_import_and_subscription() {
     let subscribed = subscribed.lock().unwrap().clone();
     drop(server);
 
-    let server = ops_common::Process::spawn(&["--listen", "127.0.0.1:0"], &env);
+    let server = ops_common::spawn_server(&["--listen", "127.0.0.1:0"], &env);
     let found = imported(server.addr, &acked).await;
     let missing: Vec<&String> = acked.iter().filter(|id| !found.contains(*id)).collect();
     assert!(
@@ -434,7 +433,7 @@ async fn the_binary_backs_up_and_refuses_a_bad_or_newer_data_directory() {
     let data = dir.path().join("data");
     let data_s = data.display().to_string();
     let env = [("IMSDK_DATA_DIR", data_s.as_str())];
-    let server = ops_common::Process::spawn(&["--listen", "127.0.0.1:0"], &env);
+    let server = ops_common::spawn_server(&["--listen", "127.0.0.1:0"], &env);
     assert_eq!(
         import(server.addr, &["zed".to_owned()]).await["ErrorCode"],
         0
@@ -455,7 +454,7 @@ async fn the_binary_backs_up_and_refuses_a_bad_or_newer_data_directory() {
     std::fs::create_dir(&restored).unwrap();
     std::fs::copy(&copy, restored.join(durable::DB_FILE)).unwrap();
     let restored_s = restored.display().to_string();
-    let server = ops_common::Process::spawn(
+    let server = ops_common::spawn_server(
         &["--listen", "127.0.0.1:0"],
         &[("IMSDK_DATA_DIR", restored_s.as_str())],
     );

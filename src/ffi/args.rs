@@ -3,8 +3,8 @@
 
 use super::types::{TIMCommCallback, TIMResult};
 use crate::dispatch::{Reply, UserData};
-use crate::ffi::types::TIMLoginStatus;
 use crate::sdk::{self, Command, Instance};
+use crate::types::TIMLoginStatus;
 use imsdk_protocol::MAX_USER_ID_BYTES;
 use serde_json::Value;
 use std::ffi::{c_char, c_void, CStr};

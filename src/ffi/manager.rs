@@ -5,8 +5,8 @@ use super::types::*;
 use super::{boundary, export};
 use crate::config::{Config, ConfigError};
 use crate::dispatch::UserData;
+use crate::listeners;
 use crate::sdk::{self, Command};
-use crate::{listeners, worker};
 use std::ffi::{c_char, c_int, c_void};
 
 /// Longest UserSig accepted, in bytes.
@@ -142,9 +142,7 @@ pub extern "C" fn TIMGetSDKVersion() -> *const c_char {
 /// Server time in Unix seconds (the local clock corrected at each login and heartbeat).
 #[no_mangle]
 pub extern "C" fn TIMGetServerTime() -> u64 {
-    boundary(0, || {
-        worker::server_time(sdk::current().map_or(0, |i| i.view().server_time_offset))
-    })
+    boundary(0, sdk::server_time)
 }
 
 /// Runs the callbacks queued so far on the calling thread and returns how many ran. Only

@@ -9,7 +9,8 @@ pub mod args;
 pub mod compat;
 pub mod manager;
 pub mod status;
-pub mod types;
+/// The C-visible types (defined at the bottom of the library, [`crate::types`]).
+pub use crate::types;
 
 use std::ffi::c_int;
 use types::TIMResult;

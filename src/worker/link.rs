@@ -16,7 +16,7 @@ use super::conn::Connection;
 use super::requests::Pending;
 use super::{Ended, Worker, SOCKET};
 use crate::dispatch::{Event, Reply};
-use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
+use crate::types::{TIMLoginStatus, TIMNetworkStatus};
 use imsdk_protocol::{code, ClientFrame, LoginRequest, PROTOCOL_VERSION};
 use std::sync::mpsc;
 use std::time::Instant;

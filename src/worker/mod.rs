@@ -14,8 +14,8 @@ mod link;
 mod requests;
 
 use crate::dispatch::{Event, Reply};
-use crate::ffi::types::{TIMLoginStatus, TIMNetworkStatus};
-use crate::sdk::{Command, Instance};
+use crate::instance::{unix_now, Command, Instance};
+use crate::types::{TIMLoginStatus, TIMNetworkStatus};
 use backoff::Backoff;
 use imsdk_protocol::{code, encode, AppLimits, ClientFrame};
 use link::Link;
@@ -91,13 +91,6 @@ fn random_u64() -> u64 {
             .unwrap_or(0),
     );
     h.finish()
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 impl Worker {
@@ -422,9 +415,4 @@ impl Worker {
             self.current.set(None);
         }
     }
-}
-
-/// Local clock corrected by the server's, Unix seconds.
-pub fn server_time(offset: i64) -> u64 {
-    (unix_now() + offset).max(0) as u64
 }

@@ -1,134 +1,54 @@
 //! Fault-test helpers: the real `imsdk-server` binary as a child process (so it can be stopped,
-//! SIGKILLed and SIGTERMed like in production), and this test binary re-run as child processes
-//! (the library is one instance per process; several clients need several processes).
-#![allow(dead_code)]
+//! SIGKILLed and SIGTERMed like in production; from the test kit), this test binary re-run as child
+//! processes (the library is one instance per process; several clients need several processes), and
+//! a loopback proxy that can go silent.
+#![allow(dead_code, unused_imports)]
+
+pub use imsdk_testkit::peer::Observer;
+pub use imsdk_testkit::process::ServerProcess;
+use imsdk_testkit::process::{server_binary, ServerCommand};
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-/// `target/<profile>/imsdk-server`, built first if this test run did not build it.
-pub fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>");
-    let bin = profile_dir.join("imsdk-server");
-    if !bin.exists() {
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-p", "imsdk-server", "--bin", "imsdk-server"]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo build runs");
-        assert!(status.success(), "cargo build -p imsdk-server");
-    }
-    bin
-}
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 
 /// A server TOML with the dev app, `accounts` imported and `extra` lines added to `[[app]]`.
 /// Without `data_dir` in `server_table`, the server keeps everything in memory (`data_dir = ""`).
 pub fn server_toml(server_table: &str, accounts: &[&str], app_extra: &str) -> String {
-    let accounts: Vec<String> = accounts.iter().map(|a| format!("{a:?}")).collect();
     let server_table = match server_table.contains("data_dir") {
         true => server_table.to_owned(),
         false => format!("data_dir = \"\"\n{server_table}"),
     };
-    format!(
-        "[server]\n{server_table}\n\n[[app]]\nsdk_app_id = 1400000001\nsecret_key = \"imsdk-dev-secret-key\"\n\
-         admin = \"administrator\"\nplan = \"ultimate\"\nuser_status_enabled = true\n\
-         friend_status_notify = false\naccounts = [{}]\n{app_extra}\n",
-        accounts.join(",")
-    )
+    let app = imsdk_testkit::dev::app_toml(accounts, false, app_extra);
+    format!("[server]\n{server_table}\n\n{app}\n")
 }
 
-/// The server binary running as a child process.
-pub struct ServerProcess {
-    child: Child,
-    pub addr: SocketAddr,
-    _stdout: ChildStdout,
+/// Starts the server binary with `toml` on `listen` (the data directory is the config's, never the
+/// default ./imsdk-data).
+pub fn spawn_server(toml: &str, listen: &str) -> ServerProcess {
+    ServerCommand::new(server_binary())
+        .env_remove("IMSDK_DATA_DIR")
+        .config_toml(toml)
+        .args(["--listen", listen])
+        .spawn()
 }
 
-impl ServerProcess {
-    /// Starts the binary with `toml` on `listen` and waits for its "listening on" line.
-    pub fn spawn(toml: &str, listen: &str) -> ServerProcess {
-        let path = std::env::temp_dir().join(format!(
-            "imsdk-faults-{}-{}.toml",
-            std::process::id(),
-            listen.replace([':', '.'], "_")
-        ));
-        std::fs::write(&path, toml).expect("write config");
-        // The data directory is the config's (`server_toml`): never the default ./imsdk-data.
-        let mut child = Command::new(server_binary())
-            .env_remove("IMSDK_DATA_DIR")
-            .args([
-                "--config",
-                path.to_str().expect("utf-8 path"),
-                "--listen",
-                listen,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn imsdk-server");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            let n = stdout.read_line(&mut line).expect("read server stdout");
-            assert!(n > 0, "imsdk-server exited before listening");
-            if let Some(addr) = line.trim().strip_prefix("imsdk-server listening on ") {
-                break addr.parse().expect("listen address");
-            }
-        };
-        ServerProcess {
-            child,
-            addr,
-            _stdout: stdout.into_inner(),
-        }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Sends a signal by name (`STOP`, `CONT`, `TERM`) with kill(1).
-    pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.pid().to_string()])
-            .status()
-            .expect("kill(1)");
-        assert!(status.success(), "kill -{name}");
-    }
-
-    /// SIGKILL, and wait until the process is gone (its sockets are closed then).
-    pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Waits for the process to exit within `limit`.
-    pub fn wait_exit(mut self, limit: Duration) -> ExitStatus {
-        let (tx, rx) = mpsc::channel();
-        let handle = std::thread::spawn(move || {
-            let status = self.child.wait().expect("wait");
-            let _ = tx.send(status);
-        });
-        let status = rx.recv_timeout(limit).expect("server exits in time");
-        let _ = handle.join();
-        status
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A server with `config`, a [`Proxy`] in front of it, and the library (the recorder's listeners
+/// set, `init_extra` added to its config) logged in as alice through the proxy. (Test files using
+/// this declare `mod common;` too.)
+pub fn alice_behind_proxy(
+    config: imsdk_server::config::Config,
+    init_extra: &str,
+) -> (imsdk_server::ServerHandle, Proxy) {
+    use crate::common::{init, login, set_listeners, start_server, ws_url};
+    let server = start_server(config);
+    let proxy = Proxy::start(server.addr());
+    set_listeners();
+    assert_eq!(init(&ws_url(proxy.addr), init_extra), 0);
+    login("alice");
+    (server, proxy)
 }
 
 /// Re-runs this test binary for the single test `name` with `env`; stdout piped.
@@ -189,10 +109,6 @@ struct ProxyState {
     /// Silence flags and both sockets of the connections opened so far.
     links: Mutex<Vec<Link>>,
 }
-
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 impl Proxy {
     pub fn start(upstream: SocketAddr) -> Proxy {
@@ -305,163 +221,4 @@ fn pipe(
             let _ = to.shutdown(std::net::Shutdown::Both);
         }
     });
-}
-
-// ---- an observer that keeps its own session alive ------------------------------------------------
-
-/// A raw protocol client (another user) that heartbeats whenever it has waited `beat` for a
-/// frame, so that short heartbeat timeouts do not end it.
-pub struct Observer {
-    ws: tungstenite::WebSocket<TcpStream>,
-    next_id: u64,
-    /// Every status push received, in order.
-    pub statuses: Vec<imsdk_protocol::UserStatus>,
-}
-
-impl Observer {
-    pub fn login(addr: SocketAddr, user: &str, beat: Duration) -> Observer {
-        let tcp = TcpStream::connect(addr).expect("observer connects");
-        tcp.set_read_timeout(Some(beat)).expect("timeout");
-        let (ws, _) = tungstenite::client(format!("ws://{addr}/ws"), tcp).expect("handshake");
-        let mut o = Observer {
-            ws,
-            next_id: 1,
-            statuses: Vec::new(),
-        };
-        let sig = imsdk_usersig::generate(1_400_000_001, "imsdk-dev-secret-key", user, 86_400);
-        let code = o.request(|id| imsdk_protocol::ClientFrame::Login {
-            id,
-            version: imsdk_protocol::PROTOCOL_VERSION,
-            sdk_app_id: 1_400_000_001,
-            user_id: user.into(),
-            user_sig: sig,
-            platform: "Linux".into(),
-            instance_id: format!("observer-{user}"),
-        });
-        assert_eq!(code, 0, "observer login");
-        o
-    }
-
-    /// Sends a request; reads (heartbeating on silence) until its reply; returns its code.
-    pub fn request(&mut self, frame: impl FnOnce(u64) -> imsdk_protocol::ClientFrame) -> i32 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(frame(id));
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            assert!(std::time::Instant::now() < deadline, "reply {id} in time");
-            if let Some(imsdk_protocol::ServerFrame::Reply { id: got, code, .. }) = self.read_one()
-            {
-                if got == id {
-                    return code;
-                }
-            }
-        }
-    }
-
-    pub fn subscribe(&mut self, ids: &[&str]) {
-        let user_ids = ids.iter().map(|s| s.to_string()).collect();
-        let code =
-            self.request(|id| imsdk_protocol::ClientFrame::SubscribeUserStatus { id, user_ids });
-        assert_eq!(code, 0);
-    }
-
-    /// Every push queued for this session so far (a heartbeat round trip flushes them).
-    pub fn sync(&mut self) {
-        assert_eq!(
-            self.request(|id| imsdk_protocol::ClientFrame::Heartbeat { id }),
-            0
-        );
-    }
-
-    /// Waits up to `limit` for a push about `user` matching `pred`; returns it.
-    pub fn wait_status(
-        &mut self,
-        user: &str,
-        limit: Duration,
-        pred: impl Fn(&imsdk_protocol::UserStatus) -> bool,
-    ) -> imsdk_protocol::UserStatus {
-        let deadline = std::time::Instant::now() + limit;
-        let mut seen = self.statuses.len();
-        loop {
-            if let Some(s) = self.statuses[seen..]
-                .iter()
-                .find(|s| s.user_status_identifier == user && pred(s))
-            {
-                return s.clone();
-            }
-            seen = self.statuses.len();
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no matching status of {user} in {limit:?}; got {:?}",
-                self.statuses
-            );
-            self.read_one();
-        }
-    }
-
-    /// The pushes about `user`, in order.
-    pub fn about(&self, user: &str) -> Vec<imsdk_protocol::UserStatus> {
-        self.statuses
-            .iter()
-            .filter(|s| s.user_status_identifier == user)
-            .cloned()
-            .collect()
-    }
-
-    /// Reads until the connection ends: the close code, or None when it ended without one.
-    pub fn close_code(&mut self) -> Option<u16> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "connection ends in time"
-            );
-            match self.ws.read() {
-                Ok(tungstenite::Message::Close(c)) => {
-                    return Some(c.map_or(1005, |f| f.code.into()))
-                }
-                Ok(_) => continue,
-                Err(e) if is_read_timeout(&e) => continue,
-                Err(_) => return None,
-            }
-        }
-    }
-
-    fn send(&mut self, frame: imsdk_protocol::ClientFrame) {
-        self.ws
-            .send(tungstenite::Message::text(imsdk_protocol::encode(&frame)))
-            .expect("observer sends");
-    }
-
-    /// One frame, or None after `beat` of silence (then a heartbeat is sent).
-    fn read_one(&mut self) -> Option<imsdk_protocol::ServerFrame> {
-        match self.ws.read() {
-            Ok(tungstenite::Message::Text(t)) => {
-                let frame: imsdk_protocol::ServerFrame =
-                    serde_json::from_str(t.as_str()).expect("server frame");
-                if let imsdk_protocol::ServerFrame::StatusChanged { statuses } = &frame {
-                    self.statuses.extend(statuses.iter().cloned());
-                }
-                Some(frame)
-            }
-            Ok(tungstenite::Message::Close(c)) => panic!("observer closed: {c:?}"),
-            Ok(_) => None,
-            Err(e) if is_read_timeout(&e) => {
-                let id = self.next_id;
-                self.next_id += 1;
-                self.send(imsdk_protocol::ClientFrame::Heartbeat { id });
-                None
-            }
-            Err(e) => panic!("observer: {e}"),
-        }
-    }
-}
-
-/// A read that ended because the socket's read timeout passed (nothing arrived).
-fn is_read_timeout(e: &tungstenite::Error) -> bool {
-    matches!(e, tungstenite::Error::Io(io) if matches!(
-        io.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    ))
 }

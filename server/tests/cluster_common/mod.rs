@@ -1,11 +1,10 @@
-//! Cluster test helpers: a real `redis-server` on a free 127.0.0.1 port, and nodes pointed at it.
+//! Cluster test helpers: a real `redis-server` on a free 127.0.0.1 port (from the test kit), and
+//! nodes pointed at it.
 #![allow(dead_code)]
 
-mod node_process;
-mod redis;
-
-pub use node_process::NodeProcess;
-pub use redis::Redis;
+use imsdk_testkit::process::ServerCommand;
+pub use imsdk_testkit::process::ServerProcess;
+pub use imsdk_testkit::redis::Redis;
 
 use crate::common;
 use imsdk_server::config::{AppConfig, Config};
@@ -36,18 +35,10 @@ pub fn start_node(config: &Config) -> ServerHandle {
 }
 
 /// Runs the binary with `--redis` and a config file holding `[server]` `extra` and the test app.
-pub fn start_process(redis: &Redis, extra: &str) -> NodeProcess {
-    let app = format!(
-        "[[app]]\nsdk_app_id = {}\nsecret_key = \"{}\"\nadmin = \"{}\"\nplan = \"ultimate\"\n\
-         user_status_enabled = true\nfriend_status_notify = true\naccounts = [\"alice\", \"bob\"]\n",
-        common::APP,
-        common::KEY,
-        common::ADMIN
-    );
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_imsdk-server"));
-    NodeProcess::spawn(
-        bin,
-        &format!("[server]\n{extra}\n{app}"),
-        &["--redis", &redis.url()],
-    )
+pub fn start_process(redis: &Redis, extra: &str) -> ServerProcess {
+    let app = imsdk_testkit::dev::app_toml(&["alice", "bob"], true, "");
+    ServerCommand::new(env!("CARGO_BIN_EXE_imsdk-server"))
+        .config_toml(&format!("[server]\n{extra}\n{app}"))
+        .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
+        .spawn()
 }

@@ -1,5 +1,4 @@
-//! A real `redis-server` on a free 127.0.0.1 port (cluster tests and `examples/cluster_fanout.rs`).
-#![allow(dead_code)]
+//! A real `redis-server` on a free 127.0.0.1 port (cluster tests and the server's `cluster_fanout` example).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,4 +1,6 @@
-//! Tencent's enums and callback typedefs, with Tencent's names and values (`TIMCloudDef.h`, `TIMManager.h`).
+//! Tencent's enums and callback typedefs, with Tencent's names and values (`TIMCloudDef.h`, `TIMManager.h`):
+//! the C-visible types, at the bottom of the library so that every layer may use them (`ffi`
+//! re-exports them as `ffi::types`).
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_void};
