@@ -43,7 +43,7 @@ pub fn login(user: &str, instance: &str) -> Ws {
     tcp.set_read_timeout(Some(WAIT)).expect("timeout");
     let (mut ws, _) =
         tungstenite::client(format!("ws://{addr}/ws"), tcp).expect("WebSocket handshake");
-    let frame = ClientFrame::Login {
+    let frame = ClientFrame::Login(imsdk_protocol::LoginRequest {
         id: 1,
         version: PROTOCOL_VERSION,
         sdk_app_id: APP,
@@ -51,7 +51,7 @@ pub fn login(user: &str, instance: &str) -> Ws {
         user_sig: sig(user),
         platform: "Linux".into(),
         instance_id: instance.into(),
-    };
+    });
     ws.send(tungstenite::Message::text(encode(&frame)))
         .expect("send login");
     loop {

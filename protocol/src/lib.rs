@@ -35,19 +35,7 @@ pub fn valid_user_id(id: &str) -> bool {
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// Must be the first frame of a connection.
-    Login {
-        id: u64,
-        /// The client's [`PROTOCOL_VERSION`].
-        version: u32,
-        sdk_app_id: u64,
-        user_id: String,
-        user_sig: String,
-        /// Platform name as Tencent reports it in `user_status_online_devices` ("Windows", "Android", ...).
-        platform: String,
-        /// Stable per SDK instance: a re-login with the same instance id replaces its old session
-        /// without an Offline notification in between.
-        instance_id: String,
-    },
+    Login(LoginRequest),
     /// Ends the session on purpose: the account becomes UNLOGINED if no other session remains.
     Logout {
         id: u64,
@@ -82,7 +70,7 @@ impl ClientFrame {
     /// The request id that the server's reply will carry.
     pub fn id(&self) -> u64 {
         match self {
-            ClientFrame::Login { id, .. }
+            ClientFrame::Login(LoginRequest { id, .. })
             | ClientFrame::Logout { id }
             | ClientFrame::Heartbeat { id }
             | ClientFrame::SetSelfStatus { id, .. }
@@ -95,31 +83,16 @@ impl ClientFrame {
     /// The login request, if this is a login frame; any other frame comes back as it was.
     pub fn into_login(self) -> Result<LoginRequest, ClientFrame> {
         match self {
-            ClientFrame::Login {
-                id,
-                version,
-                sdk_app_id,
-                user_id,
-                user_sig,
-                platform,
-                instance_id,
-            } => Ok(LoginRequest {
-                id,
-                version,
-                sdk_app_id,
-                user_id,
-                user_sig,
-                platform,
-                instance_id,
-            }),
+            ClientFrame::Login(login) => Ok(login),
             other => Err(other),
         }
     }
 }
 
-/// The fields of a login frame ([`ClientFrame::Login`]): what the library sends and the server
-/// admits. Converts to and from the frame; the wire form is the frame's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The login frame's fields ([`ClientFrame::Login`]): what the library sends and the server
+/// admits. On the wire they sit beside the frame's `"op":"login"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The request id that the login reply will carry.
     pub id: u64,
@@ -135,16 +108,8 @@ pub struct LoginRequest {
 }
 
 impl From<LoginRequest> for ClientFrame {
-    fn from(r: LoginRequest) -> ClientFrame {
-        ClientFrame::Login {
-            id: r.id,
-            version: r.version,
-            sdk_app_id: r.sdk_app_id,
-            user_id: r.user_id,
-            user_sig: r.user_sig,
-            platform: r.platform,
-            instance_id: r.instance_id,
-        }
+    fn from(login: LoginRequest) -> ClientFrame {
+        ClientFrame::Login(login)
     }
 }
 

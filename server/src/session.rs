@@ -382,7 +382,7 @@ impl Session {
         let user = self.user_id.as_str();
         let mut ending = None;
         let result: Result<Option<serde_json::Value>, StatusError> = match frame {
-            ClientFrame::Login { .. } => Err(StatusError::new(code::INVALID_PARAMETERS)),
+            ClientFrame::Login(_) => Err(StatusError::new(code::INVALID_PARAMETERS)),
             ClientFrame::Logout { .. } => {
                 app.end_session(user, self.sid, true).await;
                 ending = Some(SessionEnd::LoggedOut);
@@ -457,7 +457,7 @@ async fn race<T>(
 /// The request type, as a metrics label.
 fn frame_kind(frame: &ClientFrame) -> &'static str {
     match frame {
-        ClientFrame::Login { .. } => "login",
+        ClientFrame::Login(_) => "login",
         ClientFrame::Logout { .. } => "logout",
         ClientFrame::Heartbeat { .. } => "heartbeat",
         ClientFrame::SetSelfStatus { .. } => "set_self_status",

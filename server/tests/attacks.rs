@@ -449,11 +449,11 @@ async fn unknown_apps_look_like_bad_usersigs_and_metrics_can_be_protected() {
     let attempt = |app: u64, key: &'static str| async move {
         let mut c = Client::connect(addr).await;
         let mut frame = login_frame("alice", "Linux", "a");
-        if let ClientFrame::Login {
+        if let ClientFrame::Login(imsdk_protocol::LoginRequest {
             sdk_app_id,
             user_sig,
             ..
-        } = &mut frame
+        }) = &mut frame
         {
             *sdk_app_id = app;
             *user_sig = imsdk_usersig::generate(app, key, "alice", 3600);
@@ -541,7 +541,7 @@ async fn soak_honest_clients_are_served_while_attacked() {
                         .await
                         {
                             let mut frame = login_frame("h1", "Linux", "evil");
-                            if let ClientFrame::Login { user_sig, .. } = &mut frame {
+                            if let ClientFrame::Login(imsdk_protocol::LoginRequest { user_sig, .. }) = &mut frame {
                                 *user_sig = imsdk_usersig::generate(APP, "guess", "h1", 60);
                             }
                             let _ = tokio::time::timeout(Duration::from_secs(3), c.send_frame(&frame)).await;

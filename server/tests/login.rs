@@ -5,7 +5,7 @@ use common::*;
 use imsdk_protocol::{close, code, ClientFrame, ServerFrame, PROTOCOL_VERSION};
 
 fn login_with(user: &str, user_sig: String, sdk_app_id: u64) -> ClientFrame {
-    ClientFrame::Login {
+    ClientFrame::Login(imsdk_protocol::LoginRequest {
         id: 9,
         version: PROTOCOL_VERSION,
         sdk_app_id,
@@ -13,7 +13,7 @@ fn login_with(user: &str, user_sig: String, sdk_app_id: u64) -> ClientFrame {
         user_sig,
         platform: "Linux".into(),
         instance_id: "i1".into(),
-    }
+    })
 }
 
 /// Sends a login and expects it to fail with `want`, then the close 4005.
@@ -128,12 +128,12 @@ async fn identifiers_must_be_printable_ascii_up_to_32_bytes_and_imported() {
 async fn wrong_protocol_version_and_bad_platform_are_refused() {
     let server = start(config(|_| {}));
     let mut frame = login_with("alice", sig("alice"), APP);
-    if let ClientFrame::Login { version, .. } = &mut frame {
+    if let ClientFrame::Login(imsdk_protocol::LoginRequest { version, .. }) = &mut frame {
         *version = PROTOCOL_VERSION + 1;
     }
     expect_login_error(server.addr(), frame, code::INVALID_PARAMETERS).await;
     let mut frame = login_with("alice", sig("alice"), APP);
-    if let ClientFrame::Login { platform, .. } = &mut frame {
+    if let ClientFrame::Login(imsdk_protocol::LoginRequest { platform, .. }) = &mut frame {
         platform.clear();
     }
     expect_login_error(server.addr(), frame, code::INVALID_PARAMETERS).await;
@@ -186,7 +186,7 @@ async fn a_second_login_on_the_same_connection_is_refused() {
     let server = start(config(|_| {}));
     let mut c = Client::login(server.addr(), "alice", "Linux", "a").await;
     let mut frame = login_frame("alice", "Linux", "a");
-    if let ClientFrame::Login { id, .. } = &mut frame {
+    if let ClientFrame::Login(imsdk_protocol::LoginRequest { id, .. }) = &mut frame {
         *id = 77;
     }
     assert_eq!(c.send_frame(&frame).await.code, code::INVALID_PARAMETERS);

@@ -22,7 +22,9 @@ async fn metrics_count_sessions_logins_pushes_and_latency() {
     bob.next_status_of("alice").await;
     let mut refused = Client::connect(addr).await;
     let mut bad = login_frame("carol", "iOS", "i");
-    if let imsdk_protocol::ClientFrame::Login { user_sig, .. } = &mut bad {
+    if let imsdk_protocol::ClientFrame::Login(imsdk_protocol::LoginRequest { user_sig, .. }) =
+        &mut bad
+    {
         *user_sig = "not-a-usersig".into();
     }
     assert_ne!(refused.send_frame(&bad).await.code, 0);

@@ -36,7 +36,9 @@ async fn json_logs_have_session_spans_and_no_usersig_secret_or_token() {
     let mut bad = Client::connect(server.addr).await;
     let mut frame = login_frame("bob", "iOS", "i");
     let wrong_sig = imsdk_usersig::generate(APP, "some-other-key", "bob", 3600);
-    if let imsdk_protocol::ClientFrame::Login { user_sig, .. } = &mut frame {
+    if let imsdk_protocol::ClientFrame::Login(imsdk_protocol::LoginRequest { user_sig, .. }) =
+        &mut frame
+    {
         *user_sig = wrong_sig.clone();
     }
     assert_ne!(bad.send_frame(&frame).await.code, 0);
@@ -162,7 +164,9 @@ async fn settings_come_from_env_and_bad_ones_exit_2() {
 /// on its first valid login, so an unknown account is no longer a refusal).
 fn refused_login(user: &str) -> imsdk_protocol::ClientFrame {
     let mut frame = login_frame(user, "iOS", "i");
-    if let imsdk_protocol::ClientFrame::Login { user_sig, .. } = &mut frame {
+    if let imsdk_protocol::ClientFrame::Login(imsdk_protocol::LoginRequest { user_sig, .. }) =
+        &mut frame
+    {
         *user_sig = imsdk_usersig::generate(APP, "not-the-key", user, 3600);
     }
     frame

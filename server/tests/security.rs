@@ -23,7 +23,7 @@ fn two_apps() -> imsdk_server::config::Config {
 }
 
 fn login2(user: &str, sig: String) -> ClientFrame {
-    ClientFrame::Login {
+    ClientFrame::Login(imsdk_protocol::LoginRequest {
         id: 1,
         version: PROTOCOL_VERSION,
         sdk_app_id: APP2,
@@ -31,7 +31,7 @@ fn login2(user: &str, sig: String) -> ClientFrame {
         user_sig: sig,
         platform: "Linux".into(),
         instance_id: format!("app2-{user}"),
-    }
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn login_code(addr: SocketAddr, from: &str, user: &str, user_sig: String) -> i32 {
     let mut ws = ws_from(addr, from).await.expect("upgrade");
     let mut frame = login_frame(user, "Linux", "x");
-    if let ClientFrame::Login { user_sig: s, .. } = &mut frame {
+    if let ClientFrame::Login(imsdk_protocol::LoginRequest { user_sig: s, .. }) = &mut frame {
         *s = user_sig;
     }
     ws.send(Message::text(imsdk_protocol::encode(&frame)))

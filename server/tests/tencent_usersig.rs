@@ -26,7 +26,7 @@ async fn tencent_made_usersigs_log_in_or_fail_with_tencent_codes() {
     }));
     for v in &vectors {
         let mut c = Client::connect(server.addr()).await;
-        let login = ClientFrame::Login {
+        let login = ClientFrame::Login(imsdk_protocol::LoginRequest {
             id: 1,
             version: PROTOCOL_VERSION,
             sdk_app_id: APP,
@@ -34,7 +34,7 @@ async fn tencent_made_usersigs_log_in_or_fail_with_tencent_codes() {
             user_sig: v.usersig.clone(),
             platform: "Linux".into(),
             instance_id: v.name.clone(),
-        };
+        });
         let reply = c.send_frame(&login).await;
         assert_eq!(reply.code, v.login_code, "{}: {}", v.name, reply.desc);
     }

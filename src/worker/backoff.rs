@@ -1,5 +1,10 @@
 //! Reconnect delays: exponential from `min` to `max`, each with jitter in [delay/2, delay] so
 //! that clients cut off together do not come back together.
+//!
+//! Not `backon` (which the server uses for its webhook and cluster retries): the worker is a
+//! synchronous poll loop that needs the next delay as a value, reset on every successful login,
+//! and "equal jitter" in [delay/2, delay]; backon's jitter adds up to its minimum delay on top
+//! instead, and the library would carry one more dependency into every game for forty lines.
 
 use std::time::Duration;
 

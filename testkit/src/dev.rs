@@ -27,7 +27,7 @@ pub fn login_frame_signed(
     platform: &str,
     instance: &str,
 ) -> ClientFrame {
-    ClientFrame::Login {
+    ClientFrame::Login(imsdk_protocol::LoginRequest {
         id,
         version: PROTOCOL_VERSION,
         sdk_app_id: APP,
@@ -35,7 +35,7 @@ pub fn login_frame_signed(
         user_sig: user_sig.into(),
         platform: platform.into(),
         instance_id: instance.into(),
-    }
+    })
 }
 
 /// The dev app's `[[app]]` table for a server config file: `accounts` imported, friend
