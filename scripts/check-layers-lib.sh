@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The library's layers (src/, docs/ARCHITECTURE.md "Library"): a module may name (`crate::NAME`)
 # only modules of the layers below its own, never one above nor a sibling of its own layer.
-# Fails, listing each upward import, otherwise. (The server's layers: scripts/check-layers.sh.)
+# Fails, listing each upward import, otherwise. (The server's layers: server/tests/layers.rs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
