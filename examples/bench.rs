@@ -321,6 +321,13 @@ fn sender(url: &str, n: usize) {
         assert!(counter::wait(before + 1, WAIT), "set answered in time");
         assert_eq!(counter::last_code(), 0, "set failed");
     }
+    // Stay logged in until B has A's last change: A's logout is a status change too (UNLOGINED,
+    // custom status cleared) and, being newer, may replace changes still on their way to B.
+    let acked = ACKED.lock().unwrap_or_else(|e| e.into_inner());
+    drop(
+        ACK.wait_timeout_while(acked, WAIT, |a| *a < n)
+            .unwrap_or_else(|e| e.into_inner()),
+    );
     ret.sort_by(f64::total_cmp);
     println!(
         "call return, SetSelfStatus ({n} calls): median {:.2} µs, p99 {:.2} µs",
