@@ -462,6 +462,57 @@ async fn the_page_is_served_from_the_binary() {
 /// The test event cannot read an internal service: only the status, the time and whether the
 /// answer had Tencent's form come back, never the body; a closed port and an open one that does
 /// not speak HTTP answer alike.
+/// The test event reads at most 4 KiB of the callback's answer: an endless answer (a hostile or
+/// broken callback URL) is cut there and the console answers at once, not after the 5 s timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_callback_answer_is_read_up_to_its_bound() {
+    let endless = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endless_addr = endless.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = endless.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf).await {
+                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            let start = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+            let first = r#"{"ActionStatus":"OK","ErrorCode":0,"#;
+            let out = format!("{start}{:x}\r\n{first}\r\n", first.len());
+            if s.write_all(out.as_bytes()).await.is_err() {
+                continue;
+            }
+            // Then padding for ever, until the reader goes away.
+            let chunk = format!("400\r\n{}\r\n", " ".repeat(1024));
+            while s.write_all(chunk.as_bytes()).await.is_ok() {}
+        }
+    });
+    let server = start(config(|_| {}));
+    let addr = server.addr();
+    let token = sign_in(addr).await;
+    let t = Some(token.as_str());
+    let body = json!({"callback_url": format!("http://{endless_addr}/cb")});
+    assert_eq!(
+        http(addr, "PUT", "/console/api/settings", t, Some(&body))
+            .await
+            .0,
+        200
+    );
+    let started = std::time::Instant::now();
+    let (status, body, _) = http(addr, "POST", "/console/api/callback/test", t, None).await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], 200);
+    assert_eq!(
+        body["tencent_ok"], false,
+        "a cut answer is not Tencent's OK"
+    );
+    assert!(took < Duration::from_secs(3), "answered after {took:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_test_event_never_shows_the_answer_or_why_a_connection_failed() {
     let secret = "internal-secret-page-content";
