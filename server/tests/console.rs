@@ -317,6 +317,18 @@ async fn the_live_stream_pushes_a_login_and_the_counts() {
 }
 
 /// Reads the stream until `want` has appeared in it (within WAIT).
+/// Reads an HTTP request's head (up to its blank line, or the end of the stream).
+async fn read_request_head(s: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf).await {
+            Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+}
+
 async fn read_until(tcp: &mut TcpStream, seen: &mut String, want: &str) {
     let found = tokio::time::timeout(WAIT, async {
         let mut buf = [0u8; 4096];
@@ -469,16 +481,8 @@ async fn an_endless_callback_answer_is_read_up_to_its_bound() {
     let endless = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endless_addr = endless.local_addr().unwrap();
     tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         while let Ok((mut s, _)) = endless.accept().await {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf).await {
-                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
-                    _ => break,
-                }
-            }
+            read_request_head(&mut s).await;
             let start = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
             let first = r#"{"ActionStatus":"OK","ErrorCode":0,"#;
             let out = format!("{start}{:x}\r\n{first}\r\n", first.len());
@@ -522,14 +526,7 @@ async fn the_test_event_never_shows_the_answer_or_why_a_connection_failed() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         while let Ok((mut s, _)) = internal.accept().await {
             // Read the request head first: closing with it unread would reset the connection.
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf).await {
-                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
-                    _ => break,
-                }
-            }
+            read_request_head(&mut s).await;
             let page = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{secret}",
                 secret.len()
