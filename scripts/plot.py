@@ -104,6 +104,12 @@ def curve(c):
         ("p99", list(zip(x, [p["p99_ms"] for p in pts])), False),
         ("max", list(zip(x, [p["max_ms"] for p in pts])), True),
     ]
+    # The baseline broadcast server at the same rates: what the machine and the load generator
+    # allow a server that only relays.
+    base = c.get("baseline_points") or []
+    if base:
+        bx = [p["offered_notifications_per_s"] for p in base]
+        series.append(("baseline p99", list(zip(bx, [p["p99_ms"] for p in base])), True))
     vlines = []
     ref = c.get("reference") or {}
     if ref.get("baseline_max_per_s"):

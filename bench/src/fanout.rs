@@ -487,38 +487,39 @@ impl Driver {
     }
 }
 
-/// A latency curve as JSON: one point per paced run, at `offered` changes/s each.
+/// A latency curve as JSON: one point per paced run at `offered` changes/s, for our server and
+/// for the baseline broadcast server at the same rate.
 pub fn curve_json(
     id: &str,
     name: &str,
     graph: &Graph,
     reference: serde_json::Value,
-    points: &[(f64, &Outcome)],
+    points: &[(f64, Outcome, Outcome)],
 ) -> serde_json::Value {
-    let points: Vec<serde_json::Value> = points
-        .iter()
-        .map(|&(offered, out)| {
-            serde_json::json!({
-                "offered_changes_per_s": offered,
-                "offered_notifications_per_s": offered * graph.fanout as f64,
-                "delivered_per_s": out.rate,
-                "p50_ms": out.latency.p50_us / 1e3,
-                "p99_ms": out.latency.p99_us / 1e3,
-                "max_ms": out.latency.max_us / 1e3,
-                "lost": out.lost,
-                "coalesced": out.coalesced,
-                "closed_sessions": out.closed_sessions,
-                "server_cpu_s": out.server.cpu_s,
-            })
+    let point = |offered: f64, out: &Outcome| {
+        serde_json::json!({
+            "offered_changes_per_s": offered,
+            "offered_notifications_per_s": offered * graph.fanout as f64,
+            "delivered_per_s": out.rate,
+            "p50_ms": out.latency.p50_us / 1e3,
+            "p99_ms": out.latency.p99_us / 1e3,
+            "max_ms": out.latency.max_us / 1e3,
+            "lost": out.lost,
+            "coalesced": out.coalesced,
+            "closed_sessions": out.closed_sessions,
+            "server_cpu_s": out.server.cpu_s,
         })
-        .collect();
+    };
+    let ours: Vec<_> = points.iter().map(|(r, out, _)| point(*r, out)).collect();
+    let baseline: Vec<_> = points.iter().map(|(r, _, b)| point(*r, b)).collect();
     serde_json::json!({
         "id": id,
         "name": name,
         "users": graph.users,
         "subscribers": graph.fanout,
         "reference": reference,
-        "points": points,
+        "points": ours,
+        "baseline_points": baseline,
     })
 }
 

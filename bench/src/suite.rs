@@ -256,7 +256,7 @@ async fn fan_out(graph: &Graph, time: Duration, fractions: &[f64]) -> Result<Res
     for &f in fractions {
         let rate = f * base.rate / graph.fanout as f64;
         let why = format!("{:.0}% of the baseline's max", f * 100.0);
-        let out = paced_run(graph, time, rate, &why).await?;
+        let (out, reference) = paced_pair(graph, time, rate, &why).await?;
         // Up to 80% of the baseline's maximum, p99 within 20 ms; above, reported only.
         let verdict = match f <= 0.8 {
             true => Verdict::from(out.latency.p99_us <= 20_000.0 && out.lost == 0),
@@ -264,14 +264,21 @@ async fn fan_out(graph: &Graph, time: Duration, fractions: &[f64]) -> Result<Res
         };
         results
             .rows
-            .push(paced_row(graph, rate, &why, &out, verdict));
-        points.push((rate, out));
+            .push(paced_row(Target::Ours, graph, rate, &why, &out, verdict));
+        results.rows.push(paced_row(
+            Target::Baseline,
+            graph,
+            rate,
+            &why,
+            &reference,
+            Verdict::Info,
+        ));
+        points.push((rate, out, reference));
     }
     let reference = serde_json::json!({
         "baseline_max_per_s": base.rate,
         "ours_max_per_s": ours.rate,
     });
-    let points: Vec<(f64, &fanout::Outcome)> = points.iter().map(|(r, o)| (*r, o)).collect();
     results.curves.push(fanout::curve_json(
         "fanout",
         &format!("fan-out latency against rate ({size})"),
@@ -289,15 +296,21 @@ async fn ring(graph: &Graph, time: Duration, notifications: &[f64]) -> Result<Re
     for &n in notifications {
         let rate = n / graph.fanout as f64;
         let why = format!("{n:.0} notifications/s");
-        let out = paced_run(graph, time, rate, &why).await?;
+        let (out, reference) = paced_pair(graph, time, rate, &why).await?;
         let verdict = Verdict::from(out.latency.p99_us <= 20_000.0 && out.lost == 0);
-        let mut row = paced_row(graph, rate, &why, &out, verdict);
-        row.name = format!("ring: {}", row.name);
-        row.target = "p99 ≤ 20 ms, no loss, up to 100,000 notifications/s".into();
-        results.rows.push(row);
-        points.push((rate, out));
+        for (target, out, verdict) in [
+            (Target::Ours, &out, verdict),
+            (Target::Baseline, &reference, Verdict::Info),
+        ] {
+            let mut row = paced_row(target, graph, rate, &why, out, verdict);
+            row.name = format!("ring: {}", row.name);
+            if target == Target::Ours {
+                row.target = "p99 ≤ 20 ms, no loss, up to 100,000 notifications/s".into();
+            }
+            results.rows.push(row);
+        }
+        points.push((rate, out, reference));
     }
-    let points: Vec<(f64, &fanout::Outcome)> = points.iter().map(|(r, o)| (*r, o)).collect();
     results.curves.push(fanout::curve_json(
         "ring",
         &format!(
@@ -311,18 +324,32 @@ async fn ring(graph: &Graph, time: Duration, notifications: &[f64]) -> Result<Re
     Ok(results)
 }
 
-/// Our server at a fixed total rate of changes, with a progress line.
+/// Our server, then the baseline broadcast server (the reference: what the machine and the load
+/// generator allow a server that does nothing but relay), at the same `rate` changes/s.
+async fn paced_pair(
+    graph: &Graph,
+    time: Duration,
+    rate: f64,
+    why: &str,
+) -> Result<(fanout::Outcome, fanout::Outcome), String> {
+    let ours = paced_run(Target::Ours, graph, time, rate, why).await?;
+    let reference = paced_run(Target::Baseline, graph, time, rate, why).await?;
+    Ok((ours, reference))
+}
+
+/// One server at a fixed total rate of changes, with a progress line.
 async fn paced_run(
+    target: Target,
     graph: &Graph,
     time: Duration,
     rate: f64,
     why: &str,
 ) -> Result<fanout::Outcome, String> {
-    let out = fanout::run(Target::Ours, graph, Pace::Rate(rate), Until::Elapsed(time)).await?;
+    let out = fanout::run(target, graph, Pace::Rate(rate), Until::Elapsed(time)).await?;
     progress(
         "paced",
         format_args!(
-            "{rate:.0} changes/s ({why}): {:.0} notifications/s, p50/p99/max {}, {}",
+            "{target:?}, {rate:.0} changes/s ({why}): {:.0} notifications/s, p50/p99/max {}, {}",
             out.rate,
             out.latency.ms(),
             out.losses()
@@ -332,10 +359,24 @@ async fn paced_run(
 }
 
 /// The table's row of a paced run.
-fn paced_row(graph: &Graph, rate: f64, why: &str, out: &fanout::Outcome, verdict: Verdict) -> Row {
+fn paced_row(
+    target: Target,
+    graph: &Graph,
+    rate: f64,
+    why: &str,
+    out: &fanout::Outcome,
+    verdict: Verdict,
+) -> Row {
+    let (server, target) = match target {
+        Target::Ours => (
+            "imsdk-server",
+            "p99 ≤ 20 ms up to 80% of the baseline's max, no loss",
+        ),
+        Target::Baseline => ("baseline broadcast server", "reference: the same rate"),
+    };
     Row {
         name: format!(
-            "fan-out paced at {rate:.0} changes/s ({why}), imsdk-server ({} users × {} subscribers)",
+            "fan-out paced at {rate:.0} changes/s ({why}), {server} ({} users × {} subscribers)",
             graph.users, graph.fanout
         ),
         measured: format!(
@@ -344,7 +385,7 @@ fn paced_row(graph: &Graph, rate: f64, why: &str, out: &fanout::Outcome, verdict
             out.latency.ms(),
             resources(out)
         ),
-        target: "p99 ≤ 20 ms up to 80% of the baseline's max, no loss".into(),
+        target: target.into(),
         verdict,
     }
 }
@@ -354,10 +395,15 @@ async fn paced(graph: &Graph, time: Duration, rate: f64) -> Result<Results, Stri
     if rate <= 0.0 {
         return Err("paced needs --rate CHANGES/S".into());
     }
-    let out = paced_run(graph, time, rate, "--rate").await?;
+    let out = paced_run(Target::Ours, graph, time, rate, "--rate").await?;
     let verdict = Verdict::from(out.latency.p99_us <= 20_000.0 && out.lost == 0);
     Ok(Results::from(vec![paced_row(
-        graph, rate, "--rate", &out, verdict,
+        Target::Ours,
+        graph,
+        rate,
+        "--rate",
+        &out,
+        verdict,
     )]))
 }
 
