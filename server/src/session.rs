@@ -5,10 +5,10 @@ use crate::conn::{Conn, Incoming};
 use crate::ops::events::SessionInfo;
 use crate::state::ServerState;
 use crate::store::{
-    App, Login, Outbox, OutboxLimits, SessionCtl, SessionEnd, SessionLink, StatusError,
+    App, Frame, Login, Outbox, OutboxLimits, SessionCtl, SessionEnd, SessionLink, StatusError,
 };
 use imsdk_protocol::{
-    close, code, ClientFrame, HeartbeatReply, LoginReply, LoginRequest, ServerFrame,
+    close, code, encode, ClientFrame, HeartbeatReply, LoginReply, LoginRequest, ServerFrame,
     PROTOCOL_VERSION,
 };
 use std::net::IpAddr;
@@ -310,9 +310,20 @@ impl Session {
                         Incoming::Control => continue,
                         Incoming::Closed => return SessionEnd::LinkClosed,
                     };
-                    let write = conn.send(&reply);
+                    // The reply and the pushes pending now (among them, after a
+                    // set_self_status, the setter's own change: it goes to all its sessions)
+                    // leave in one write, in that order.
+                    frames.push(Frame::from(encode(&reply)));
+                    let statuses = match ending {
+                        None => {
+                            outbox.take_pending(&mut taken);
+                            crate::store::push_frames(&mut taken, &mut frames)
+                        }
+                        Some(_) => 0,
+                    };
+                    let write = conn.send_batch(&mut frames);
                     match race(write, &mut ended, &mut stopping, self.stall).await {
-                        Raced::Written(true) => {}
+                        Raced::Written(true) => self.ops.pushed(statuses),
                         other => return self.after(conn, other).await,
                     }
                     if let Some(ending) = ending {

@@ -80,3 +80,27 @@ async fn subscriber_and_friend_hears_each_change_once() {
         );
     }
 }
+
+/// A reply and the pushes pending when it is written leave in one write: after a set_self_status,
+/// the setter's own change (pushed to all its sessions, this one included) rides with the reply
+/// instead of costing a second write (and the client a second wake-up).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_carries_the_pushes_pending_with_it() {
+    let server = start(config(|_| {}));
+    let mut alice = Client::login(server.addr(), "alice", "Linux", "a").await;
+    // Whatever the login queued is out before the measured changes.
+    alice.drain_statuses().await;
+    for i in 0..20 {
+        let custom = format!("s{i}");
+        let before = alice.data_segments_in();
+        assert_eq!(alice.set_status(Some(&custom)).await.code, 0);
+        let own = alice.next_status_of("alice").await;
+        assert_eq!(own.user_status_custom_status, custom);
+        let segments = alice.data_segments_in() - before;
+        assert_eq!(
+            segments, 1,
+            "change {i}: the reply and the own status came in {segments} writes"
+        );
+    }
+}

@@ -121,6 +121,32 @@ impl Client {
         c
     }
 
+    /// Data segments this connection has received so far (Linux `TCP_INFO`). On loopback with
+    /// Nagle off, each `write` of the server up to a segment's size arrives as one segment, so
+    /// the difference between two readings counts the server's writes in between.
+    #[cfg(target_os = "linux")]
+    pub fn data_segments_in(&self) -> u32 {
+        use std::os::fd::AsRawFd;
+        let MaybeTlsStream::Plain(tcp) = self.ws.get_ref() else {
+            panic!("a plain TCP connection");
+        };
+        // SAFETY: tcp_info is plain data: all zeroes is a valid value.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: a valid socket; getsockopt writes at most `len` bytes into `info`.
+        let rc = unsafe {
+            libc::getsockopt(
+                tcp.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+        info.tcpi_data_segs_in
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).await.expect("send");
     }

@@ -257,6 +257,15 @@ impl Outbox {
         .await
     }
 
+    /// Moves what is pending now into `out` (as [`Outbox::next`], without waiting; nothing once
+    /// the outbox is closed).
+    pub fn take_pending(&self, out: &mut Vec<Item>) {
+        let mut q = lock(&self.queue);
+        if !q.closed && !q.items.is_empty() {
+            q.take(out, TAKE_BYTES);
+        }
+    }
+
     /// Entries pending now.
     #[cfg(test)]
     fn len(&self) -> usize {
