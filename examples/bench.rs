@@ -4,7 +4,10 @@
 //! - A→B: A's `SetSelfStatus` until B's status callback runs, through an `imsdk-server` on
 //!   loopback (median, p99); A and B are separate processes (the SDK is one per process), the
 //!   send time travels in the custom status and both read the same system clock;
-//! - RSS: B's resident memory before `TIMInit` and after `TIMLogin` succeeded.
+//! - RSS: B's resident memory before `TIMInit` and after `TIMLogin` succeeded;
+//! - reference: how long waking a thread parked in `epoll_wait` takes on this machine (a bare
+//!   `mio::Waker::wake`, what a call pays when the library's worker is asleep; see
+//!   docs/BENCHMARKS.md).
 //!
 //! Roles: the parent runs the server; `bench b URL N` and `bench a URL N` are the two users.
 //!
@@ -40,6 +43,7 @@ fn main() {
 }
 
 fn parent(n: usize) {
+    wake_reference();
     let server = inproc::start(inproc::dev_config(&["a", "b"]));
     let url = sdk::ws_url(server.addr());
     let exe = std::env::current_exe().expect("exe");
@@ -82,6 +86,42 @@ fn parent(n: usize) {
     let _ = relay.join();
     assert!(a_ok, "sender failed");
     assert!(b_ok, "receiver failed: no figure (see its message above)");
+}
+
+/// Prints what waking a thread parked in `epoll_wait` costs the waker here: a call that hands
+/// work to the library's sleeping worker pays this (on a VM, an inter-processor interrupt), a call
+/// that finds it awake does not.
+fn wake_reference() {
+    const N: usize = 2_000;
+    let mut poll = mio::Poll::new().expect("poll");
+    let waker = mio::Waker::new(poll.registry(), mio::Token(0)).expect("waker");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let parked = std::thread::spawn({
+        let done = std::sync::Arc::clone(&done);
+        move || {
+            let mut events = mio::Events::with_capacity(4);
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                let _ = poll.poll(&mut events, Some(WAIT));
+            }
+        }
+    });
+    let mut took = Vec::with_capacity(N);
+    for _ in 0..N {
+        // Long enough for the other thread to be back asleep.
+        std::thread::sleep(Duration::from_micros(200));
+        let s = Instant::now();
+        waker.wake().expect("wake");
+        took.push(s.elapsed().as_secs_f64() * 1e6);
+    }
+    done.store(true, std::sync::atomic::Ordering::Release);
+    let _ = waker.wake();
+    let _ = parked.join();
+    took.sort_by(f64::total_cmp);
+    println!(
+        "reference, waking a parked thread ({N} mio Waker::wake): median {:.2} µs, p99 {:.2} µs",
+        percentile(&took, 0.5),
+        percentile(&took, 0.99)
+    );
 }
 
 // ---- shared by both users -------------------------------------------------------------------
