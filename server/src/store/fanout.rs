@@ -536,6 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn a_take_alongside_a_reply_is_bounded_like_a_push_write() {
+        let o = outbox();
+        let pad = "p".repeat(200);
+        for i in 0..1_000 {
+            o.push(push(&format!("u{i}"), &pad)).unwrap();
+        }
+        let mut items = Vec::new();
+        o.take_pending(&mut items);
+        let taken: usize = items.iter().map(Item::bytes).sum();
+        assert!(taken <= TAKE_BYTES, "{taken} bytes taken at once");
+        assert!(
+            taken > TAKE_BYTES / 2 && o.len() > 0,
+            "one write's worth, the rest left"
+        );
+        let left = o.len();
+        o.close();
+        items.clear();
+        o.take_pending(&mut items);
+        assert!(items.is_empty(), "nothing once closed");
+        assert_eq!(o.len(), left);
+    }
+
+    #[test]
     fn limits_are_reported_and_a_closed_outbox_ends_the_writer() {
         let o = Outbox::new(OutboxLimits {
             max_entries: 2,
